@@ -1,0 +1,98 @@
+/**
+ * Schemas of what legacy callers send (2.x api.Job as the 2.x server decoded it).
+ * Loose where 2.x was loose; strict about JSON types, with errors that name the field.
+ */
+import { z } from 'zod';
+
+const constraint = z.looseObject({
+  LTarget: z.string().optional(),
+  RTarget: z.string().optional(),
+  Operand: z.string().optional(),
+});
+
+export const LegacyTaskInput = z.looseObject({
+  Type: z.string().optional(),
+  NodeID: z.string().nullish(),
+  NodeName: z.string().nullish(),
+  Driver: z.string().nullish(),
+  Config: z.record(z.string(), z.unknown()).nullish(),
+  Leader: z.boolean().nullish(),
+  Constraints: z.array(constraint).nullish(),
+});
+export type LegacyTaskInput = z.infer<typeof LegacyTaskInput>;
+
+export const LegacyJobInput = z.looseObject({
+  Region: z.string().nullish(),
+  ID: z.string().nullish(),
+  Orders: z.array(z.string()).nullish(),
+  Name: z.string().nullish(),
+  Failover: z.boolean().nullish(),
+  Type: z.string().nullish(),
+  Datacenters: z.array(z.string()).nullish(),
+  Constraints: z.array(constraint).nullish(),
+  Tasks: z.array(LegacyTaskInput).nullish(),
+  Status: z.string().nullish(),
+  StatusDescription: z.string().nullish(),
+  EnforceIndex: z.boolean().nullish(),
+  CreateIndex: z.number().nullish(),
+  ModifyIndex: z.number().nullish(),
+  JobModifyIndex: z.number().nullish(),
+});
+export type LegacyJobInput = z.infer<typeof LegacyJobInput>;
+
+/** What the 2.x Go client sends: {"Job": {...}, "EnforceIndex": …, "JobModifyIndex": …} */
+export const WrappedJobInput = z.looseObject({
+  Job: z.unknown(),
+  EnforceIndex: z.boolean().nullish(),
+  JobModifyIndex: z.number().nullish(),
+});
+
+export interface ParsedRegisterBody {
+  job: LegacyJobInput;
+  enforceIndex: boolean;
+  jobModifyIndex: number | null;
+}
+
+/** Formats zod issues as "Tasks[0].Config: expected object". */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => {
+      const field = i.path
+        .map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n === 0 ? '' : '.'}${String(p)}`))
+        .join('');
+      return `${field || 'body'}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+export class BodyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BodyError';
+  }
+}
+
+/** Accepts the bare legacy job (as 2.x's server read it) or {"Job": …} (as 2.x's Go client sends it). */
+export function parseRegisterBody(body: unknown): ParsedRegisterBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BodyError('body: must be a JSON object holding a job');
+  }
+  let raw: unknown = body;
+  let enforceIndex = false;
+  let jobModifyIndex: number | null = null;
+  if ('Job' in body) {
+    const wrapped = WrappedJobInput.safeParse(body);
+    if (!wrapped.success) throw new BodyError(describeIssues(wrapped.error));
+    raw = wrapped.data.Job;
+    enforceIndex = wrapped.data.EnforceIndex ?? false;
+    jobModifyIndex = wrapped.data.JobModifyIndex ?? null;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BodyError('Job: must be an object');
+  }
+  const parsed = LegacyJobInput.safeParse(raw);
+  if (!parsed.success) throw new BodyError(describeIssues(parsed.error));
+  const job = parsed.data;
+  if (job.EnforceIndex) enforceIndex = true;
+  if (jobModifyIndex === null && job.EnforceIndex && typeof job.JobModifyIndex === 'number') jobModifyIndex = job.JobModifyIndex;
+  return { job, enforceIndex, jobModifyIndex };
+}

@@ -1,0 +1,256 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
+import type { z } from 'zod';
+import { NomadError } from './errors';
+import { parseGoDuration } from './duration';
+
+/** The settings the client needs (a subset of the service config). */
+export interface NomadClientConfig {
+  nomad_addr: string;
+  nomad_token: string;
+  nomad_region: string;
+  nomad_namespace: string;
+  nomad_cacert: string;
+  nomad_client_cert: string;
+  nomad_client_key: string;
+  nomad_skip_verify: boolean;
+  nomad_tls_server_name: string;
+  nomad_timeout_ms: number;
+  nomad_max_sockets: number;
+}
+
+/** Nomad's query meta, from X-Nomad-Index / X-Nomad-KnownLeader / X-Nomad-LastContact. */
+export interface QueryMeta {
+  index: string | null;
+  knownLeader: string | null;
+  lastContact: string | null;
+}
+
+export interface CallOptions {
+  /** the caller's own token; wins over the configured one */
+  token?: string | undefined;
+  region?: string | undefined;
+  namespace?: string | undefined;
+  /** blocking query */
+  index?: string | undefined;
+  wait?: string | undefined;
+  stale?: boolean | undefined;
+  /** other query parameters (prefix, purge, …) */
+  params?: Record<string, string | undefined>;
+  /** a label for metrics, e.g. "job.read" */
+  op?: string;
+}
+
+export interface NomadResponse<T> {
+  data: T;
+  meta: QueryMeta;
+  status: number;
+}
+
+/** Observes every upstream call (metrics). */
+export type UpstreamObserver = (op: string, status: number | 'error', seconds: number, kind?: string) => void;
+
+/** Encodes each path segment: `p\`/v1/job/${id}\`` can never reach another endpoint. */
+export function nomadPath(strings: TemplateStringsArray, ...ids: Array<string | number>): string {
+  let out = strings[0] ?? '';
+  ids.forEach((id, i) => {
+    out += encodeURIComponent(String(id)) + (strings[i + 1] ?? '');
+  });
+  return out;
+}
+
+function readPem(file: string, what: string): Buffer | undefined {
+  if (file === '') return undefined;
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new Error(`cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Nanosecond timestamps (SubmitTime, CreateTime, event Time, …) exceed 2^53: keep their digits as strings. */
+const LONG_TIME = /("[A-Za-z]*Time(?:stamp)?"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g;
+export function quoteLongTimes(text: string): string {
+  return text.replace(LONG_TIME, '$1"$2"');
+}
+
+const TRANSPORT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+
+/** The typed Nomad HTTP client: one keep-alive agent, token, region/namespace, TLS, timeouts. */
+export class NomadClient {
+  readonly baseURL: string;
+  readonly agent: http.Agent | https.Agent;
+  private readonly http: AxiosInstance;
+  private readonly cfg: NomadClientConfig;
+  private observer: UpstreamObserver | undefined;
+  /** time of the last successful answer from Nomad (ms since epoch), for readiness */
+  lastSuccess = 0;
+
+  constructor(cfg: NomadClientConfig, observer?: UpstreamObserver) {
+    this.cfg = cfg;
+    this.observer = observer;
+    this.baseURL = cfg.nomad_addr.replace(/\/+$/, '');
+    const common = { keepAlive: true, maxSockets: cfg.nomad_max_sockets, maxFreeSockets: cfg.nomad_max_sockets };
+    if (this.baseURL.startsWith('https://')) {
+      const ca = readPem(cfg.nomad_cacert, 'NOMAD_CACERT');
+      const cert = readPem(cfg.nomad_client_cert, 'NOMAD_CLIENT_CERT');
+      const key = readPem(cfg.nomad_client_key, 'NOMAD_CLIENT_KEY');
+      this.agent = new https.Agent({
+        ...common,
+        ...(ca ? { ca } : {}),
+        ...(cert ? { cert } : {}),
+        ...(key ? { key } : {}),
+        rejectUnauthorized: !cfg.nomad_skip_verify,
+        ...(cfg.nomad_tls_server_name ? { servername: cfg.nomad_tls_server_name } : {}),
+      });
+    } else {
+      this.agent = new http.Agent(common);
+    }
+    this.http = axios.create({
+      baseURL: this.baseURL,
+      httpAgent: this.agent,
+      httpsAgent: this.agent,
+      responseType: 'text',
+      transformResponse: [(d: unknown) => d],
+      validateStatus: () => true,
+      maxRedirects: 0,
+      proxy: false,
+      decompress: true,
+    });
+  }
+
+  setObserver(observer: UpstreamObserver): void {
+    this.observer = observer;
+  }
+
+  /** The token Nomad should see for a call: the caller's, else the configured one. */
+  tokenFor(callerToken: string | undefined): string | undefined {
+    if (callerToken !== undefined && callerToken !== '') return callerToken;
+    return this.cfg.nomad_token !== '' ? this.cfg.nomad_token : undefined;
+  }
+
+  /** Region and namespace defaults for a call. */
+  scope(opts: CallOptions = {}): { region?: string; namespace?: string } {
+    const region = opts.region || this.cfg.nomad_region;
+    const namespace = opts.namespace || this.cfg.nomad_namespace;
+    return { ...(region ? { region } : {}), ...(namespace ? { namespace } : {}) };
+  }
+
+  /** Timeout for a call: the configured one plus the blocking wait (Nomad adds up to wait/16 jitter). */
+  timeoutFor(wait: string | undefined): number {
+    const w = wait ? (parseGoDuration(wait) ?? 0) : 0;
+    return this.cfg.nomad_timeout_ms + Math.ceil(w * (1 + 1 / 16));
+  }
+
+  queryParams(opts: CallOptions = {}): Record<string, string> {
+    const params: Record<string, string> = { ...this.scope(opts) };
+    if (opts.index !== undefined && opts.index !== '') params.index = opts.index;
+    if (opts.wait !== undefined && opts.wait !== '') params.wait = opts.wait;
+    if (opts.stale) params.stale = '';
+    for (const [k, v] of Object.entries(opts.params ?? {})) if (v !== undefined) params[k] = v;
+    return params;
+  }
+
+  get<T>(path: string, schema: z.ZodType<T>, opts?: CallOptions): Promise<NomadResponse<T>> {
+    return this.call('GET', path, undefined, schema, opts);
+  }
+  put<T>(path: string, body: unknown, schema: z.ZodType<T>, opts?: CallOptions): Promise<NomadResponse<T>> {
+    return this.call('PUT', path, body, schema, opts);
+  }
+  post<T>(path: string, body: unknown, schema: z.ZodType<T>, opts?: CallOptions): Promise<NomadResponse<T>> {
+    return this.call('POST', path, body, schema, opts);
+  }
+  delete<T>(path: string, schema: z.ZodType<T>, opts?: CallOptions): Promise<NomadResponse<T>> {
+    return this.call('DELETE', path, undefined, schema, opts);
+  }
+
+  async call<T>(
+    method: Method,
+    path: string,
+    body: unknown,
+    schema: z.ZodType<T>,
+    opts: CallOptions = {},
+  ): Promise<NomadResponse<T>> {
+    const op = opts.op ?? `${method} ${path.split('/').slice(0, 3).join('/')}`;
+    const token = this.tokenFor(opts.token);
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+    let res;
+    try {
+      res = await this.http.request<string>({
+        method,
+        url: path,
+        params: this.queryParams(opts),
+        data: body === undefined ? undefined : JSON.stringify(body),
+        headers: {
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(token ? { 'X-Nomad-Token': token } : {}),
+        },
+        timeout: this.timeoutFor(opts.wait),
+      });
+    } catch (e) {
+      const err = this.transportError(e, path);
+      this.observer?.(op, 'error', elapsed(), err.kind);
+      throw err;
+    }
+    this.observer?.(op, res.status, elapsed());
+    const text = typeof res.data === 'string' ? res.data : '';
+    if (res.status < 200 || res.status >= 300) {
+      if (res.status < 500) this.lastSuccess = Date.now();
+      throw new NomadError('http', res.status, text || `status ${res.status}`, path);
+    }
+    this.lastSuccess = Date.now();
+    let json: unknown;
+    try {
+      json = text === '' ? null : JSON.parse(quoteLongTimes(text));
+    } catch {
+      throw new NomadError('malformed', res.status, `answer to ${method} ${path} is not valid JSON`, path);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unexpected shape';
+      throw new NomadError('malformed', res.status, `answer to ${method} ${path} has an unexpected shape (${where})`, path);
+    }
+    const h = res.headers as Record<string, unknown>;
+    const header = (name: string): string | null => (typeof h[name] === 'string' ? (h[name] as string) : null);
+    return {
+      data: parsed.data,
+      status: res.status,
+      meta: {
+        index: header('x-nomad-index'),
+        knownLeader: header('x-nomad-knownleader'),
+        lastContact: header('x-nomad-lastcontact'),
+      },
+    };
+  }
+
+  private transportError(e: unknown, path: string): NomadError {
+    if (e instanceof AxiosError) {
+      const code = e.code ?? '';
+      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(e.message)) {
+        return new NomadError('timeout', 0, `no answer from ${this.baseURL} within the timeout`, path);
+      }
+      if (TRANSPORT_ERRORS.has(code) || code.startsWith('ERR_TLS') || /certificate|self.signed|SSL/i.test(e.message)) {
+        return new NomadError('unreachable', 0, `cannot reach Nomad at ${this.baseURL}: ${e.message}`, path);
+      }
+      return new NomadError('unreachable', 0, `call to Nomad at ${this.baseURL} failed: ${e.message}`, path);
+    }
+    return new NomadError('unreachable', 0, `call to Nomad failed: ${String(e)}`, path);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * Schemas of the Nomad 1.x answers dtle-compat reads (field names as in Nomad's `api` package).
+ * Only the fields the service uses are typed; every object keeps the rest (loose), because
+ * passthrough bodies and job updates must not lose what Nomad sent.
+ */
+import { z } from 'zod';
+
+/** An int64 nanosecond value. The client turns long integer literals into strings before parsing so nothing loses precision. */
+export const Int64 = z.union([z.string().regex(/^-?\d+$/), z.number()]).transform((v) => String(v));
+export type Int64 = string;
+
+const str = z.string().nullish().transform((v) => v ?? '');
+const num = z.number().nullish().transform((v) => v ?? 0);
+const bool = z.boolean().nullish().transform((v) => v ?? false);
+const strMap = z.record(z.string(), z.string()).nullish().transform((v) => v ?? null);
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const Constraint = z.looseObject({ LTarget: str, RTarget: str, Operand: str });
+export type Constraint = z.infer<typeof Constraint>;
+
+export const Affinity = z.looseObject({ LTarget: str, RTarget: str, Operand: str, Weight: num });
+export type Affinity = z.infer<typeof Affinity>;
+
+export const Task = z.looseObject({
+  Name: z.string(),
+  Driver: str,
+  Config: jsonObject.nullish().transform((v) => v ?? {}),
+  Constraints: z.array(Constraint).nullish().transform((v) => v ?? null),
+  Affinities: z.array(Affinity).nullish().transform((v) => v ?? null),
+  Meta: strMap,
+  Leader: bool,
+});
+export type Task = z.infer<typeof Task>;
+
+export const TaskGroup = z.looseObject({
+  Name: z.string(),
+  Count: num,
+  Tasks: z.array(Task).nullish().transform((v) => v ?? []),
+  Constraints: z.array(Constraint).nullish().transform((v) => v ?? null),
+  Affinities: z.array(Affinity).nullish().transform((v) => v ?? null),
+  Meta: strMap,
+});
+export type TaskGroup = z.infer<typeof TaskGroup>;
+
+export const Job = z.looseObject({
+  ID: z.string(),
+  Name: str,
+  Namespace: str,
+  Region: str,
+  Type: str,
+  Priority: num,
+  Datacenters: z.array(z.string()).nullish().transform((v) => v ?? []),
+  Constraints: z.array(Constraint).nullish().transform((v) => v ?? null),
+  Affinities: z.array(Affinity).nullish().transform((v) => v ?? null),
+  TaskGroups: z.array(TaskGroup).nullish().transform((v) => v ?? []),
+  Meta: strMap,
+  Status: str,
+  StatusDescription: str,
+  Stop: bool,
+  Version: num,
+  SubmitTime: Int64.nullish(),
+  CreateIndex: num,
+  ModifyIndex: num,
+  JobModifyIndex: num,
+});
+export type Job = z.infer<typeof Job>;
+
+export const JobSummary = z.looseObject({
+  JobID: str,
+  Summary: z
+    .record(
+      z.string(),
+      z.looseObject({ Queued: num, Complete: num, Failed: num, Running: num, Starting: num, Lost: num }),
+    )
+    .nullish()
+    .transform((v) => v ?? {}),
+  CreateIndex: num,
+  ModifyIndex: num,
+});
+export type JobSummary = z.infer<typeof JobSummary>;
+
+export const JobListStub = z.looseObject({
+  ID: z.string(),
+  Name: str,
+  Namespace: str,
+  Type: str,
+  Status: str,
+  StatusDescription: str,
+  Stop: bool,
+  Meta: strMap.optional(),
+  JobSummary: JobSummary.nullish(),
+  CreateIndex: num,
+  ModifyIndex: num,
+  JobModifyIndex: num,
+  SubmitTime: Int64.nullish(),
+});
+export type JobListStub = z.infer<typeof JobListStub>;
+export const JobList = z.array(JobListStub).nullish().transform((v) => v ?? []);
+
+/** JobRegisterResponse / JobDeregisterResponse */
+export const JobWriteResponse = z.looseObject({
+  EvalID: str,
+  EvalCreateIndex: num,
+  JobModifyIndex: num,
+  Index: num.optional(),
+  Warnings: str.optional(),
+});
+export type JobWriteResponse = z.infer<typeof JobWriteResponse>;
+
+export const JobValidateResponse = z.looseObject({
+  DriverConfigValidated: bool,
+  ValidationErrors: z.array(z.string()).nullish().transform((v) => v ?? null),
+  Error: str,
+  Warnings: str,
+});
+export type JobValidateResponse = z.infer<typeof JobValidateResponse>;
+
+export const TaskEvent = z.looseObject({
+  Type: str,
+  Time: Int64.nullish().transform((v) => v ?? '0'),
+  Message: str,
+  DisplayMessage: str,
+  DriverMessage: str,
+  DriverError: str,
+  SetupError: str,
+  RestartReason: str,
+  FailsTask: bool,
+  ExitCode: num,
+  Signal: num,
+  KillTimeout: num,
+  KillError: str,
+  KillReason: str,
+  StartDelay: num,
+  DiskLimit: num,
+  FailedSibling: str,
+  TaskSignalReason: str,
+  TaskSignal: str,
+  Details: strMap.optional(),
+});
+export type TaskEvent = z.infer<typeof TaskEvent>;
+
+export const TaskState = z.looseObject({
+  State: str,
+  Failed: bool,
+  Restarts: num,
+  StartedAt: z.string().nullish().transform((v) => v ?? null),
+  FinishedAt: z.string().nullish().transform((v) => v ?? null),
+  Events: z.array(TaskEvent).nullish().transform((v) => v ?? []),
+});
+export type TaskState = z.infer<typeof TaskState>;
+
+const allocCommon = {
+  ID: z.string(),
+  EvalID: str,
+  Name: str,
+  Namespace: str,
+  NodeID: str,
+  NodeName: str,
+  JobID: str,
+  JobType: str.optional(),
+  TaskGroup: str,
+  DesiredStatus: str,
+  DesiredDescription: str,
+  ClientStatus: str,
+  ClientDescription: str,
+  TaskStates: z.record(z.string(), TaskState).nullish().transform((v) => v ?? null),
+  CreateIndex: num,
+  ModifyIndex: num,
+  AllocModifyIndex: num.optional(),
+  CreateTime: Int64.nullish().transform((v) => v ?? '0'),
+  ModifyTime: Int64.nullish().transform((v) => v ?? '0'),
+  FollowupEvalID: str.optional(),
+};
+
+export const AllocListStub = z.looseObject(allocCommon);
+export type AllocListStub = z.infer<typeof AllocListStub>;
+export const AllocList = z.array(AllocListStub).nullish().transform((v) => v ?? []);
+
+export const Allocation = z.looseObject({
+  ...allocCommon,
+  Job: Job.nullish().transform((v) => v ?? null),
+  Metrics: jsonObject.nullish().transform((v) => v ?? null),
+  PreviousAllocation: str,
+});
+export type Allocation = z.infer<typeof Allocation>;
+
+export const DriverInfo = z.looseObject({
+  Attributes: strMap,
+  Detected: bool,
+  Healthy: bool,
+});
+export type DriverInfo = z.infer<typeof DriverInfo>;
+
+const nodeCommon = {
+  ID: z.string(),
+  Name: str,
+  Address: str.optional(),
+  Datacenter: str,
+  NodeClass: str.optional(),
+  Version: str.optional(),
+  Status: str,
+  StatusDescription: str,
+  Drain: bool.optional(),
+  SchedulingEligibility: str.optional(),
+  Drivers: z.record(z.string(), DriverInfo).nullish().transform((v) => v ?? null),
+  CreateIndex: num,
+  ModifyIndex: num,
+};
+export const NodeListStub = z.looseObject(nodeCommon);
+export type NodeListStub = z.infer<typeof NodeListStub>;
+export const NodeList = z.array(NodeListStub).nullish().transform((v) => v ?? []);
+
+export const Node = z.looseObject({
+  ...nodeCommon,
+  HTTPAddr: str,
+  Attributes: strMap,
+  Meta: strMap,
+});
+export type Node = z.infer<typeof Node>;
+
+export const AgentMember = z.looseObject({
+  Name: str,
+  Addr: str,
+  Port: num,
+  Tags: strMap,
+  Status: str,
+  ProtocolMin: num,
+  ProtocolMax: num,
+  ProtocolCur: num,
+  DelegateMin: num,
+  DelegateMax: num,
+  DelegateCur: num,
+});
+export type AgentMember = z.infer<typeof AgentMember>;
+
+export const ServerMembers = z.looseObject({
+  ServerName: str,
+  ServerRegion: str,
+  ServerDC: str,
+  Members: z.array(AgentMember).nullish().transform((v) => v ?? []),
+});
+export type ServerMembers = z.infer<typeof ServerMembers>;
+
+export const AgentSelf = z.looseObject({
+  config: jsonObject.nullish().transform((v) => v ?? {}),
+  member: AgentMember.nullish(),
+  stats: jsonObject.nullish().transform((v) => v ?? {}),
+});
+export type AgentSelf = z.infer<typeof AgentSelf>;
+
+export const Evaluation = z.looseObject({
+  ID: z.string(),
+  Priority: num,
+  Type: str,
+  TriggeredBy: str,
+  JobID: str,
+  JobModifyIndex: num,
+  NodeID: str,
+  NodeModifyIndex: num,
+  Status: str,
+  StatusDescription: str,
+  Wait: num,
+  NextEval: str,
+  PreviousEval: str,
+  BlockedEval: str.optional(),
+  CreateIndex: num,
+  ModifyIndex: num,
+});
+export type Evaluation = z.infer<typeof Evaluation>;
+export const EvaluationList = z.array(Evaluation).nullish().transform((v) => v ?? []);
+
+export const StringValue = z.string();
+export const StringList = z.array(z.string()).nullish().transform((v) => v ?? []);
+
+export const Variable = z.looseObject({
+  Namespace: str,
+  Path: z.string(),
+  Items: z.record(z.string(), z.string()).nullish().transform((v) => v ?? {}),
+  CreateIndex: num,
+  ModifyIndex: num,
+});
+export type Variable = z.infer<typeof Variable>;
+
+/** any JSON (passthrough answers) */
+export const AnyJson = z.unknown();

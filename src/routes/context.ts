@@ -1,0 +1,79 @@
+import type { Request, Response } from 'express';
+import type { CallOptions, QueryMeta } from '../nomad/client';
+import { parseGoDuration } from '../nomad/duration';
+import { LegacyHttpError, badRequest } from '../legacy/errors';
+import { stringifyLegacy } from '../legacy/int64';
+
+/** A token or header value we forward must be one visible-ASCII line: nothing can be injected upstream. */
+const SAFE_HEADER = /^[\x21-\x7e]{1,512}$/;
+
+function queryString(req: Request, name: string): string | undefined {
+  const v = req.query[name];
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && typeof v[0] === 'string') return v[0];
+  throw badRequest(`Invalid ${name}`);
+}
+
+export function hasQueryFlag(req: Request, name: string): boolean {
+  const v = req.query[name];
+  return v !== undefined && v !== 'false' && v !== '0';
+}
+
+/** The caller's Nomad token, if any (X-Nomad-Token, or ?token= as Nomad's UI does). */
+export function callerToken(req: Request): string | undefined {
+  const h = req.headers['x-nomad-token'];
+  const raw = typeof h === 'string' ? h : undefined;
+  if (raw === undefined || raw === '') return undefined;
+  if (!SAFE_HEADER.test(raw)) throw badRequest('Invalid X-Nomad-Token header');
+  return raw;
+}
+
+/**
+ * Reads the 2.x query options: region, blocking (index, wait), stale, prefix; validates them as 2.x did
+ * (`Invalid index`, `Invalid wait time`), and adds the caller's token.
+ */
+export function callOptions(req: Request, extra: Partial<CallOptions> = {}): CallOptions {
+  const opts: CallOptions = { ...extra };
+  const token = callerToken(req);
+  if (token) opts.token = token;
+  const region = queryString(req, 'region');
+  if (region) opts.region = region;
+  const index = queryString(req, 'index');
+  if (index !== undefined && index !== '') {
+    if (!/^\d{1,20}$/.test(index)) throw badRequest('Invalid index');
+    opts.index = index;
+  }
+  const wait = queryString(req, 'wait');
+  if (wait !== undefined && wait !== '') {
+    const ms = parseGoDuration(wait);
+    if (ms === null || ms < 0) throw badRequest('Invalid wait time');
+    opts.wait = wait;
+  }
+  if (req.query.stale !== undefined) opts.stale = true;
+  return opts;
+}
+
+export function prefixOf(req: Request): string | undefined {
+  const p = queryString(req, 'prefix');
+  return p === '' ? undefined : p;
+}
+
+/** 2.x's query-meta headers, filled from Nomad's. */
+export function setQueryMeta(res: Response, meta: QueryMeta | undefined): void {
+  if (!meta) return;
+  if (meta.index !== null) res.setHeader('X-Udup-Index', meta.index);
+  if (meta.knownLeader !== null) res.setHeader('X-Udup-KnownLeader', meta.knownLeader);
+  if (meta.lastContact !== null) res.setHeader('X-Udup-LastContact', meta.lastContact);
+}
+
+/** Answers a legacy caller: JSON (indented with ?pretty), query-meta headers. */
+export function sendLegacy(req: Request, res: Response, body: unknown, meta?: QueryMeta, status = 200): void {
+  setQueryMeta(res, meta);
+  const pretty = req.query.pretty !== undefined && req.query.pretty !== 'false' && req.query.pretty !== '0';
+  const text = stringifyLegacy(body, pretty) + (pretty ? '\n' : '');
+  res.status(status).setHeader('Content-Type', 'application/json');
+  res.end(text);
+}
+
+export { LegacyHttpError };

@@ -1,0 +1,96 @@
+import type { Express, NextFunction, Request, Response } from 'express';
+import { badRequest, LegacyHttpError } from '../legacy/errors';
+import { maskSecrets } from '../translate/mask';
+import { callOptions, prefixOf, sendLegacy } from './context';
+import type { RouteContext } from './types';
+
+export const INVALID_METHOD = 'Invalid method';
+
+/** A handler for /v1/job/{ID}/<sub> (allocations, evaluations, pause, resume, …). */
+export type JobSubHandler = (req: Request, res: Response, jobId: string) => Promise<void>;
+
+/** Wraps an async handler: errors go to the error middleware; the route label is set for metrics. */
+export function handle(route: string, fn: (req: Request, res: Response) => Promise<void>) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    res.locals.route = route;
+    fn(req, res).catch(next);
+  };
+}
+
+/** The job ID in a /v1/job/… path, decoded as Go's net/http decoded URL paths (so %2F is part of the ID). */
+export function decodePathId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw badRequest('Invalid job ID encoding');
+  }
+}
+
+export function registerJobRoutes(app: Express, ctx: RouteContext, sub: Record<string, JobSubHandler>): void {
+  const { services } = ctx;
+
+  app.all(
+    '/v1/jobs',
+    handle('/v1/jobs', async (req, res) => {
+      if (req.method === 'GET') {
+        const { jobs, meta } = await services.jobs.list(callOptions(req), prefixOf(req));
+        return sendLegacy(req, res, maskSecrets(jobs), meta);
+      }
+      if (req.method === 'PUT' || req.method === 'POST') {
+        const { response, meta } = await services.jobs.register(req.body, callOptions(req));
+        return sendLegacy(req, res, response, meta);
+      }
+      throw new LegacyHttpError(405, INVALID_METHOD);
+    }),
+  );
+
+  app.all(
+    '/v1/validate/job',
+    handle('/v1/validate/job', async (req, res) => {
+      if (req.method !== 'PUT' && req.method !== 'POST') throw new LegacyHttpError(405, INVALID_METHOD);
+      sendLegacy(req, res, await services.jobs.validate(req.body, callOptions(req)));
+    }),
+  );
+
+  // 2.x matched "/v1/job/" as a prefix and dispatched on the path's suffix (agent/job_endpoint.go)
+  app.all(
+    /^\/v1\/job\/(.+)$/,
+    (req: Request, res: Response, next: NextFunction): void => {
+      const rest = req.path.slice('/v1/job/'.length);
+      const slash = rest.lastIndexOf('/');
+      const suffix = slash >= 0 ? rest.slice(slash + 1) : '';
+      const subHandler = slash >= 0 ? sub[suffix] : undefined;
+      if (subHandler) {
+        res.locals.route = `/v1/job/{ID}/${suffix}`;
+        let id: string;
+        try {
+          id = decodePathId(rest.slice(0, slash));
+        } catch (e) {
+          return next(e);
+        }
+        subHandler(req, res, id).catch(next);
+        return;
+      }
+      handle('/v1/job/{ID}', async () => {
+        const id = decodePathId(rest);
+        switch (req.method) {
+          case 'GET': {
+            const { job, meta } = await services.jobs.get(id, callOptions(req));
+            return sendLegacy(req, res, maskSecrets(job), meta);
+          }
+          case 'PUT':
+          case 'POST': {
+            const { response, meta } = await services.jobs.register(req.body, callOptions(req), id);
+            return sendLegacy(req, res, response, meta);
+          }
+          case 'DELETE': {
+            const { response, meta } = await services.jobs.delete(id, callOptions(req));
+            return sendLegacy(req, res, response, meta);
+          }
+          default:
+            throw new LegacyHttpError(405, INVALID_METHOD);
+        }
+      })(req, res, next);
+    },
+  );
+}

@@ -1,0 +1,227 @@
+import pLimit from 'p-limit';
+import type { Config } from '../config';
+import type { Logger } from '../logging';
+import type { Metrics } from '../metrics';
+import { nomadPath, type CallOptions, type NomadClient, type QueryMeta } from '../nomad/client';
+import { NomadError } from '../nomad/errors';
+import {
+  Job,
+  JobList,
+  JobValidateResponse,
+  JobWriteResponse,
+  NodeList,
+  type JobListStub,
+} from '../nomad/types';
+import { LegacyHttpError, badRequest, notFound } from '../legacy/errors';
+import type { LegacyJob, LegacyJobListStub, LegacyJobResponse } from '../legacy/types';
+import { BodyError, parseRegisterBody } from '../legacy/schema';
+import { TranslateError } from '../translate/config';
+import { hasMaskedSecret } from '../translate/mask';
+import { legacyListStub, legacyToNomadJob, nomadJobToLegacy, type NomadJobWrite } from '../translate/job';
+import { dialectForVersion, type Dialect } from '../translate/spec';
+import { JobSpecCache } from './jobCache';
+
+export interface JobServiceDeps {
+  config: Config;
+  nomad: NomadClient;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export const JOB_NOT_FOUND = 'job not found';
+
+/** 2.x's JobResponse from a Nomad write answer. */
+export function legacyJobResponse(index: number): LegacyJobResponse {
+  return { Success: true, Index: index, LastContact: 0, KnownLeader: false };
+}
+
+/** Legacy job operations over Nomad: reads through a JobModifyIndex-keyed spec cache, writes translated. */
+export class JobService {
+  readonly cache: JobSpecCache;
+  private dialectCache: { value: Dialect; until: number } | null = null;
+  private readonly limit: ReturnType<typeof pLimit>;
+
+  constructor(private readonly deps: JobServiceDeps) {
+    this.cache = new JobSpecCache(deps.config.job_cache_max_entries, () => deps.metrics.cacheEvictions.labels('jobs').inc());
+    this.limit = pLimit(deps.config.fetch_concurrency);
+  }
+
+  private scopeKey(opts: CallOptions): string {
+    const s = this.deps.nomad.scope(opts);
+    return `${s.region ?? ''}/${s.namespace ?? ''}`;
+  }
+
+  /** One job from Nomad, via the cache when the JobModifyIndex matches. */
+  private async fetchJob(id: string, jobModifyIndex: number, opts: CallOptions) {
+    const key = JobSpecCache.key(this.scopeKey(opts), id);
+    const hit = this.deps.config.job_cache_max_entries > 0 ? this.cache.get(key, jobModifyIndex) : undefined;
+    if (hit) return hit;
+    const { data } = await this.deps.nomad.get(nomadPath`/v1/job/${id}`, Job, {
+      ...opts,
+      index: undefined,
+      wait: undefined,
+      op: 'job.read',
+    });
+    const entry = {
+      jobModifyIndex: data.JobModifyIndex,
+      modifyIndex: data.ModifyIndex,
+      job: data,
+      legacy: nomadJobToLegacy(data, this.deps.config.dtle_drivers),
+    };
+    this.cache.set(key, entry);
+    this.deps.metrics.cacheSize.labels('jobs').set(this.cache.size);
+    return entry;
+  }
+
+  /** GET /v1/jobs: every dtle job as a 2.x list stub (unmasked). */
+  async list(opts: CallOptions, prefix?: string): Promise<{ jobs: LegacyJobListStub[]; meta: QueryMeta }> {
+    const { data: stubs, meta } = await this.deps.nomad.get('/v1/jobs', JobList, {
+      ...opts,
+      params: { ...(opts.params ?? {}), ...(prefix ? { prefix } : {}) },
+      op: 'jobs.list',
+    });
+    const results = await Promise.all(
+      stubs.map((stub) =>
+        this.limit(async () => {
+          try {
+            return { stub, entry: await this.fetchJob(stub.ID, stub.JobModifyIndex, opts) };
+          } catch (e) {
+            if (e instanceof NomadError && e.kind === 'http' && e.status !== 403 && e.status < 500) {
+              // gone between the list and the read, or unreadable: leave it out of this answer
+              this.deps.logger.debug('job skipped in list', { job: stub.ID, status: e.status });
+              return null;
+            }
+            throw e;
+          }
+        }),
+      ),
+    );
+    if (!prefix) {
+      this.cache.retain(this.scopeKey(opts), new Set(stubs.map((s: JobListStub) => s.ID)));
+      this.deps.metrics.cacheSize.labels('jobs').set(this.cache.size);
+    }
+    const jobs: LegacyJobListStub[] = [];
+    for (const r of results) {
+      if (r && r.entry.legacy) jobs.push(legacyListStub(r.stub, r.entry.legacy));
+    }
+    return { jobs, meta };
+  }
+
+  /** GET /v1/job/{ID}: the 2.x job (unmasked); 404 `job not found` for a missing or non-dtle job. */
+  async get(id: string, opts: CallOptions): Promise<{ job: LegacyJob; raw: Job; meta: QueryMeta }> {
+    let res;
+    try {
+      res = await this.deps.nomad.get(nomadPath`/v1/job/${id}`, Job, { ...opts, op: 'job.read' });
+    } catch (e) {
+      if (e instanceof NomadError && e.isNotFound) throw notFound(JOB_NOT_FOUND);
+      throw e;
+    }
+    const legacy = nomadJobToLegacy(res.data, this.deps.config.dtle_drivers);
+    if (legacy === null) throw notFound(JOB_NOT_FOUND);
+    const key = JobSpecCache.key(this.scopeKey(opts), id);
+    this.cache.set(key, { jobModifyIndex: res.data.JobModifyIndex, modifyIndex: res.data.ModifyIndex, job: res.data, legacy });
+    return { job: legacy, raw: res.data, meta: res.meta };
+  }
+
+  /** The task config dialect to write: configured, or from the dtle version the nodes report. */
+  async dialect(opts: CallOptions): Promise<Dialect> {
+    const configured = this.deps.config.dtle_dialect;
+    if (configured !== 'auto') return configured;
+    if (this.dialectCache && this.dialectCache.until > Date.now()) return this.dialectCache.value;
+    const { data: nodes } = await this.deps.nomad.get('/v1/nodes', NodeList, { token: opts.token, region: opts.region, op: 'nodes.list' });
+    const versions: Dialect[] = [];
+    for (const n of nodes) {
+      for (const d of this.deps.config.dtle_drivers) {
+        const v = n.Drivers?.[d]?.Attributes?.[`driver.${d}.version`];
+        const dialect = v ? dialectForVersion(v) : null;
+        if (dialect) versions.push(dialect);
+      }
+    }
+    // A mixed cluster gets the per-task layout only if no node understands the newer one.
+    const value: Dialect = versions.length === 0 || versions.includes('src-only') ? 'src-only' : 'per-task';
+    this.dialectCache = { value, until: Date.now() + 30_000 };
+    return value;
+  }
+
+  /** Turns a legacy body into the Nomad job to write; 400 naming the field when it cannot. */
+  async translate(body: unknown, opts: CallOptions, pathId?: string): Promise<{ job: NomadJobWrite; enforceIndex: boolean; jobModifyIndex: number | null }> {
+    let parsed;
+    try {
+      parsed = parseRegisterBody(body);
+    } catch (e) {
+      if (e instanceof BodyError) throw badRequest(e.message);
+      throw e;
+    }
+    const input = parsed.job;
+    if (pathId !== undefined) {
+      if (input.ID && input.ID !== pathId) throw badRequest(`ID: "${input.ID}" does not match the job in the path`);
+      if (!input.ID) input.ID = pathId;
+    }
+    let existing: LegacyJob | null = null;
+    const id = input.ID || input.Name;
+    if (id && hasMaskedSecret(input.Tasks ?? [])) {
+      try {
+        existing = (await this.get(id, { ...opts, index: undefined, wait: undefined })).job;
+      } catch (e) {
+        if (!(e instanceof LegacyHttpError && e.status === 404)) throw e;
+      }
+    }
+    const dialect = await this.dialect(opts);
+    try {
+      const { job } = legacyToNomadJob(input, {
+        dialect,
+        driverName: this.deps.config.dtle_drivers[0] ?? 'dtle',
+        datacenters: this.deps.config.datacenters,
+        namespace: this.deps.nomad.scope(opts).namespace,
+        existing,
+      });
+      return { job, enforceIndex: parsed.enforceIndex, jobModifyIndex: parsed.jobModifyIndex };
+    } catch (e) {
+      if (e instanceof TranslateError) throw badRequest(e.message);
+      throw e;
+    }
+  }
+
+  /** POST /v1/jobs, PUT|POST /v1/job/{ID} */
+  async register(body: unknown, opts: CallOptions, pathId?: string): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
+    const t = await this.translate(body, opts, pathId);
+    const payload: Record<string, unknown> = { Job: t.job };
+    if (t.enforceIndex) {
+      payload.EnforceIndex = true;
+      payload.JobModifyIndex = t.jobModifyIndex ?? 0;
+    }
+    const { data, meta } = await this.deps.nomad.put('/v1/jobs', payload, JobWriteResponse, { ...opts, op: 'jobs.register' });
+    const index = data.Index ?? data.JobModifyIndex;
+    return { response: legacyJobResponse(index), meta: { ...meta, index: meta.index ?? String(index) } };
+  }
+
+  /** DELETE /v1/job/{ID}: deregisters (purges when configured) a dtle job. */
+  async delete(id: string, opts: CallOptions): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
+    await this.get(id, { ...opts, index: undefined, wait: undefined });
+    const { data, meta } = await this.deps.nomad.delete(nomadPath`/v1/job/${id}`, JobWriteResponse, {
+      ...opts,
+      params: { ...(this.deps.config.purge_on_delete ? { purge: 'true' } : {}) },
+      op: 'job.deregister',
+    });
+    this.cache.delete(JobSpecCache.key(this.scopeKey(opts), id));
+    const index = data.Index ?? data.EvalCreateIndex ?? data.JobModifyIndex;
+    return { response: legacyJobResponse(index), meta: { ...meta, index: meta.index ?? String(index) } };
+  }
+
+  /** POST|PUT /v1/validate/job: 2.x's JobValidateResponse from the translation and Nomad's validation. */
+  async validate(body: unknown, opts: CallOptions): Promise<{ DriverConfigValidated: boolean; ValidationTasks: null; Error: string }> {
+    let job: NomadJobWrite;
+    try {
+      job = (await this.translate(body, opts)).job;
+    } catch (e) {
+      if (e instanceof LegacyHttpError && e.status === 400 && !/^body:/.test(e.message)) {
+        return { DriverConfigValidated: false, ValidationTasks: null, Error: e.message };
+      }
+      throw e;
+    }
+    const { data } = await this.deps.nomad.put('/v1/validate/job', { Job: job }, JobValidateResponse, { ...opts, op: 'job.validate' });
+    const errors = [...(data.ValidationErrors ?? [])];
+    if (data.Error && !errors.includes(data.Error)) errors.unshift(data.Error);
+    return { DriverConfigValidated: data.DriverConfigValidated, ValidationTasks: null, Error: errors.join('; ') };
+  }
+}
