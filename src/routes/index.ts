@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { RouteContext } from './types';
+import { LegacyHttpError } from '../legacy/errors';
 import { registerJobRoutes, type JobSubHandler } from './jobs';
 
 /** Every legacy 2.x route, in 2.x's matching order. */
@@ -10,6 +11,14 @@ export function registerLegacyRoutes(app: Express, ctx: RouteContext): void {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') return next();
     json(req, res, next);
   });
+  if (ctx.config.require_caller_token) {
+    // without this, a caller with no token would act with the configured one
+    app.use('/v1', (req, _res, next) => {
+      const t = req.headers['x-nomad-token'];
+      if (typeof t !== 'string' || t === '') return next(new LegacyHttpError(401, 'missing X-Nomad-Token: this service requires callers to send their own Nomad token'));
+      next();
+    });
+  }
   const jobSub: Record<string, JobSubHandler> = {};
   registerJobRoutes(app, ctx, jobSub);
 }

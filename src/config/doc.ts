@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { configSchema, type ConfigKey } from './schema';
+import { DEFAULT_CONFIG_FILE, ENV_PREFIX } from './index';
+
+const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
+  api_addr: 'DTLE_API_ADDR',
+  nomad_addr: 'NOMAD_ADDR',
+  nomad_token: 'NOMAD_TOKEN',
+  nomad_region: 'NOMAD_REGION',
+  nomad_namespace: 'NOMAD_NAMESPACE',
+  nomad_cacert: 'NOMAD_CACERT',
+  nomad_client_cert: 'NOMAD_CLIENT_CERT',
+  nomad_client_key: 'NOMAD_CLIENT_KEY',
+  nomad_skip_verify: 'NOMAD_SKIP_VERIFY',
+  nomad_tls_server_name: 'NOMAD_TLS_SERVER_NAME',
+};
+
+/** The configuration reference as a markdown table, generated from the schema and config/default.json. */
+export function configTableMarkdown(): string {
+  const defaults = JSON.parse(readFileSync(DEFAULT_CONFIG_FILE, 'utf8')) as Record<string, unknown>;
+  const lines = ['| key | environment | default | meaning |', '|---|---|---|---|'];
+  for (const [key, schema] of Object.entries(configSchema.shape) as Array<[ConfigKey, { description?: string }]>) {
+    const env = [ENV_NAMES[key], ENV_PREFIX + key.toUpperCase()].filter(Boolean).map((e) => `\`${String(e)}\``).join(', ');
+    const desc = (schema.description ?? '').replace(/\s*Env: [A-Z_]+\.$/, '').replace(/\|/g, '\\|');
+    lines.push(`| \`${key}\` | ${env} | \`${JSON.stringify(defaults[key])}\` | ${desc} |`);
+  }
+  return lines.join('\n');
+}
