@@ -73,6 +73,44 @@ export class JobService {
     return entry;
   }
 
+  /**
+   * Keeps the spec cache warm: a blocking query on Nomad's job list; whenever the list changes,
+   * the specs of jobs whose JobModifyIndex moved are fetched ahead of the next legacy list.
+   * Returns a function that stops the watch.
+   */
+  startWatch(opts: { wait?: string; retryMs?: number } = {}): () => void {
+    let stopped = false;
+    let index = '0';
+    const wait = opts.wait ?? '5m';
+    const retryMs = opts.retryMs ?? 2000;
+    const loop = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          const { data: stubs, meta } = await this.deps.nomad.get('/v1/jobs', JobList, { index, wait, op: 'jobs.watch' });
+          if (stopped) return;
+          const next = meta.index ?? index;
+          if (BigInt(next) < BigInt(index)) index = '0'; // Nomad restarted with a new raft log
+          else index = next;
+          await Promise.all(
+            stubs.map((stub) =>
+              this.limit(() => this.fetchJob(stub.ID, stub.JobModifyIndex, {}).catch(() => undefined)),
+            ),
+          );
+          this.cache.retain(this.scopeKey({}), new Set(stubs.map((s: JobListStub) => s.ID)));
+          this.deps.metrics.cacheSize.labels('jobs').set(this.cache.size);
+        } catch (e) {
+          if (stopped) return;
+          this.deps.logger.warn('job watch failed; retrying', { error: e instanceof Error ? e.message : String(e), retry_ms: retryMs });
+          await new Promise((r) => setTimeout(r, retryMs).unref());
+        }
+      }
+    };
+    void loop();
+    return () => {
+      stopped = true;
+    };
+  }
+
   /** GET /v1/jobs: every dtle job as a 2.x list stub (unmasked). */
   async list(opts: CallOptions, prefix?: string): Promise<{ jobs: LegacyJobListStub[]; meta: QueryMeta }> {
     const { data: stubs, meta } = await this.deps.nomad.get('/v1/jobs', JobList, {

@@ -121,7 +121,7 @@ describe.each<Dialect>(['per-task', 'src-only'])('POST then GET round-trips (%s)
     expect(back).toEqual(seedJob);
   });
 
-  it('masks every password in list and detail; the list stub is seed 003's', () => {
+  it("masks every password in list and detail; the list stub is seed 003's", () => {
     const stored = asStored(register(seedJob, dialect), { ModifyIndex: 469, JobModifyIndex: 469 });
     const legacy = nomadJobToLegacy(stored, drivers) as LegacyJob;
     const masked = maskSecrets(legacy);

@@ -1,0 +1,50 @@
+import { legacyToNomadJob } from '../translate/job';
+import { LegacyJobInput } from '../legacy/schema';
+import { SimNomad } from './index';
+
+/** Sample dtle 2.x jobs for the demo (seed 003's shapes; the passwords are placeholders). */
+function sampleJob(name: string, srcHost: string, destHost: string, kafka = false): LegacyJobInput {
+  return LegacyJobInput.parse({
+    Name: name,
+    Type: 'synchronous',
+    Tasks: [
+      {
+        Type: 'Src',
+        Driver: 'MySQL',
+        NodeName: 'nomad0',
+        Config: {
+          Gtid: '8868d98f-af5e-11e8-9aa9-0242ac110002:1-171',
+          ChunkSize: '2000',
+          ReplChanBufferSize: '60',
+          ReplicateDoDb: [{ TableSchema: 'db1', Tables: [{ TableName: 'tb1' }] }],
+          ConnectionConfig: { Host: srcHost, Port: '3306', User: 'repl', Password: 'demo-password' },
+        },
+      },
+      kafka
+        ? { Type: 'Dest', Driver: 'Kafka', NodeName: 'nomad0', Config: { Brokers: ['127.0.0.1:9092'], Topic: name } }
+        : {
+            Type: 'Dest',
+            Driver: 'MySQL',
+            NodeName: 'nomad0',
+            Config: { ConnectionConfig: { Host: destHost, Port: '3306', User: 'repl', Password: 'demo-password' } },
+          },
+    ],
+  });
+}
+
+/** Starts a simulated Nomad on a free loopback port, with a few dtle jobs running. */
+export async function startDemoNomad(): Promise<SimNomad> {
+  const sim = new SimNomad();
+  await sim.listen(0, '127.0.0.1');
+  const jobs = [
+    sampleJob('orders-sync', '10.0.0.11', '10.0.0.21'),
+    sampleJob('billing-migration', '10.0.0.12', '10.0.0.22'),
+    sampleJob('events-to-kafka', '10.0.0.13', '', true),
+  ];
+  for (const input of jobs) {
+    const { job } = legacyToNomadJob(input, { dialect: 'src-only', driverName: 'dtle', datacenters: ['dc1'] });
+    sim.registerJob(job as unknown as Parameters<SimNomad['registerJob']>[0]);
+  }
+  sim.setTaskStage('orders-sync', 'src', 'job_stage_incr');
+  return sim;
+}
