@@ -29,6 +29,16 @@ export function decodePathId(raw: string): string {
 export function registerJobRoutes(app: Express, ctx: RouteContext, sub: Record<string, JobSubHandler>): void {
   const { services } = ctx;
 
+  // 2.x answered pause/resume for any method, with its JobResponse and the index header
+  sub.pause = async (req, res, id) => {
+    const { response, meta } = await services.jobs.pause(id, callOptions(req));
+    sendLegacy(req, res, response, meta);
+  };
+  sub.resume = async (req, res, id) => {
+    const { response, meta } = await services.jobs.resume(id, callOptions(req));
+    sendLegacy(req, res, response, meta);
+  };
+
   app.all(
     '/v1/jobs',
     handle('/v1/jobs', async (req, res) => {

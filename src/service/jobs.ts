@@ -17,9 +17,11 @@ import type { LegacyJob, LegacyJobListStub, LegacyJobResponse } from '../legacy/
 import { BodyError, parseRegisterBody } from '../legacy/schema';
 import { TranslateError } from '../translate/config';
 import { hasMaskedSecret } from '../translate/mask';
-import { legacyListStub, legacyToNomadJob, nomadJobToLegacy, type NomadJobWrite } from '../translate/job';
+import { PAUSED_STATUS, legacyListStub, legacyToNomadJob, nomadJobToLegacy, type NomadJobWrite } from '../translate/job';
 import { dialectForVersion, type Dialect } from '../translate/spec';
 import { JobSpecCache } from './jobCache';
+import { PauseStore, isEnforceIndexConflict, type PausedEntry } from './pause';
+import { z } from 'zod';
 
 export interface JobServiceDeps {
   config: Config;
@@ -38,12 +40,24 @@ export function legacyJobResponse(index: number): LegacyJobResponse {
 /** Legacy job operations over Nomad: reads through a JobModifyIndex-keyed spec cache, writes translated. */
 export class JobService {
   readonly cache: JobSpecCache;
+  readonly paused: PauseStore;
   private dialectCache: { value: Dialect; until: number } | null = null;
   private readonly limit: ReturnType<typeof pLimit>;
 
   constructor(private readonly deps: JobServiceDeps) {
     this.cache = new JobSpecCache(deps.config.job_cache_max_entries, () => deps.metrics.cacheEvictions.labels('jobs').inc());
     this.limit = pLimit(deps.config.fetch_concurrency);
+    this.paused = new PauseStore(deps);
+  }
+
+  /** IDs of paused jobs; an empty set where Nomad has no Variables (before 1.4) or the token may not read them. */
+  private async pausedIds(opts: CallOptions): Promise<Map<string, number>> {
+    try {
+      return await this.paused.ids(opts);
+    } catch (e) {
+      if (e instanceof NomadError && e.kind === 'http' && [403, 404, 405].includes(e.status)) return new Map();
+      throw e;
+    }
   }
 
   private scopeKey(opts: CallOptions): string {
@@ -113,11 +127,14 @@ export class JobService {
 
   /** GET /v1/jobs: every dtle job as a 2.x list stub (unmasked). */
   async list(opts: CallOptions, prefix?: string): Promise<{ jobs: LegacyJobListStub[]; meta: QueryMeta }> {
-    const { data: stubs, meta } = await this.deps.nomad.get('/v1/jobs', JobList, {
-      ...opts,
-      params: { ...(opts.params ?? {}), ...(prefix ? { prefix } : {}) },
-      op: 'jobs.list',
-    });
+    const [{ data: stubs, meta }, pausedIds] = await Promise.all([
+      this.deps.nomad.get('/v1/jobs', JobList, {
+        ...opts,
+        params: { ...(opts.params ?? {}), ...(prefix ? { prefix } : {}) },
+        op: 'jobs.list',
+      }),
+      this.pausedIds(opts),
+    ]);
     const results = await Promise.all(
       stubs.map((stub) =>
         this.limit(async () => {
@@ -134,31 +151,105 @@ export class JobService {
         }),
       ),
     );
+    const live = new Set(stubs.map((s: JobListStub) => s.ID));
     if (!prefix) {
-      this.cache.retain(this.scopeKey(opts), new Set(stubs.map((s: JobListStub) => s.ID)));
+      this.cache.retain(this.scopeKey(opts), live);
       this.deps.metrics.cacheSize.labels('jobs').set(this.cache.size);
     }
     const jobs: LegacyJobListStub[] = [];
     for (const r of results) {
-      if (r && r.entry.legacy) jobs.push(legacyListStub(r.stub, r.entry.legacy));
+      if (r && r.entry.legacy) jobs.push(legacyListStub(r.stub, r.entry.legacy, r.stub.Stop && pausedIds.has(r.stub.ID)));
+    }
+    // paused jobs that Nomad has garbage-collected still belong to the legacy list
+    if (pausedIds.size > 0) {
+      const wanted = new Map([...pausedIds].filter(([id]) => !prefix || id.startsWith(prefix)));
+      for (const entry of await this.paused.orphans(wanted, live, opts)) {
+        const legacy = nomadJobToLegacy(entry.spec, this.deps.config.dtle_drivers);
+        if (legacy) jobs.push(legacyListStub(entry.spec, legacy, true));
+      }
+      jobs.sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0));
     }
     return { jobs, meta };
   }
 
   /** GET /v1/job/{ID}: the 2.x job (unmasked); 404 `job not found` for a missing or non-dtle job. */
-  async get(id: string, opts: CallOptions): Promise<{ job: LegacyJob; raw: Job; meta: QueryMeta }> {
+  async get(id: string, opts: CallOptions): Promise<{ job: LegacyJob; raw: Job | null; meta: QueryMeta; paused: PausedEntry | null }> {
     let res;
     try {
       res = await this.deps.nomad.get(nomadPath`/v1/job/${id}`, Job, { ...opts, op: 'job.read' });
     } catch (e) {
-      if (e instanceof NomadError && e.isNotFound) throw notFound(JOB_NOT_FOUND);
-      throw e;
+      if (!(e instanceof NomadError && e.isNotFound)) throw e;
+      // garbage-collected while paused: the saved spec answers
+      const entry = await this.pausedEntry(id, opts);
+      const legacy = entry ? nomadJobToLegacy(entry.spec, this.deps.config.dtle_drivers) : null;
+      if (!entry || !legacy) throw notFound(JOB_NOT_FOUND);
+      return { job: { ...legacy, Status: PAUSED_STATUS }, raw: null, meta: { index: String(entry.modifyIndex), knownLeader: null, lastContact: null }, paused: entry };
     }
     const legacy = nomadJobToLegacy(res.data, this.deps.config.dtle_drivers);
     if (legacy === null) throw notFound(JOB_NOT_FOUND);
     const key = JobSpecCache.key(this.scopeKey(opts), id);
     this.cache.set(key, { jobModifyIndex: res.data.JobModifyIndex, modifyIndex: res.data.ModifyIndex, job: res.data, legacy });
-    return { job: legacy, raw: res.data, meta: res.meta };
+    const paused = res.data.Stop ? await this.pausedEntry(id, opts) : null;
+    return { job: paused ? { ...legacy, Status: PAUSED_STATUS } : legacy, raw: res.data, meta: res.meta, paused };
+  }
+
+  private async pausedEntry(id: string, opts: CallOptions): Promise<PausedEntry | null> {
+    try {
+      return await this.paused.get(id, opts);
+    } catch (e) {
+      if (e instanceof NomadError && e.kind === 'http' && [403, 404, 405].includes(e.status)) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * GET|PUT|POST /v1/job/{ID}/pause: saves the job's full spec in a Nomad Variable, then stops the
+   * job (no purge). Pausing a paused job changes nothing.
+   */
+  async pause(id: string, opts: CallOptions): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
+    const current = await this.get(id, { ...opts, index: undefined, wait: undefined });
+    if (current.paused || current.raw === null) return this.unchanged(current.meta);
+    const raw = (await this.deps.nomad.get(nomadPath`/v1/job/${id}`, z.record(z.string(), z.unknown()), { ...opts, index: undefined, wait: undefined, op: 'job.read' })).data;
+    const saved = await this.paused.save(id, raw, opts);
+    if (!saved) return this.unchanged(current.meta);
+    const { data, meta } = await this.deps.nomad.delete(nomadPath`/v1/job/${id}`, JobWriteResponse, { ...opts, index: undefined, wait: undefined, op: 'job.deregister' });
+    const index = data.Index ?? data.EvalCreateIndex ?? data.JobModifyIndex;
+    return { response: legacyJobResponse(index), meta: { ...meta, index: meta.index ?? String(index) } };
+  }
+
+  /**
+   * GET|PUT|POST /v1/job/{ID}/resume: registers the saved spec again (check-and-set on the stopped
+   * job's JobModifyIndex, or on its absence), then deletes the saved copy. Resuming a running job
+   * changes nothing; of two concurrent resumes only one registers.
+   */
+  async resume(id: string, opts: CallOptions): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
+    const current = await this.get(id, { ...opts, index: undefined, wait: undefined });
+    const entry = current.paused;
+    if (!entry) return this.unchanged(current.meta);
+    const payload = {
+      Job: { ...entry.raw, Stop: false, SubmitTime: undefined },
+      EnforceIndex: true,
+      JobModifyIndex: current.raw ? current.raw.JobModifyIndex : 0,
+    };
+    let index: number;
+    let meta: QueryMeta;
+    try {
+      const r = await this.deps.nomad.put('/v1/jobs', payload, JobWriteResponse, { ...opts, index: undefined, wait: undefined, op: 'jobs.register' });
+      index = r.data.Index ?? r.data.JobModifyIndex;
+      meta = r.meta;
+    } catch (e) {
+      // another resume won the race: it registered, this one changes nothing
+      if (isEnforceIndexConflict(e)) return this.unchanged(current.meta);
+      throw e;
+    }
+    await this.paused.remove(entry, opts);
+    this.cache.delete(JobSpecCache.key(this.scopeKey(opts), id));
+    return { response: legacyJobResponse(index), meta: { ...meta, index: meta.index ?? String(index) } };
+  }
+
+  private unchanged(meta: QueryMeta): { response: LegacyJobResponse; meta: QueryMeta } {
+    const index = Number(meta.index ?? 0);
+    return { response: legacyJobResponse(Number.isFinite(index) ? index : 0), meta };
   }
 
   /** The task config dialect to write: configured, or from the dtle version the nodes report. */
@@ -235,15 +326,23 @@ export class JobService {
 
   /** DELETE /v1/job/{ID}: deregisters (purges when configured) a dtle job. */
   async delete(id: string, opts: CallOptions): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
-    await this.get(id, { ...opts, index: undefined, wait: undefined });
-    const { data, meta } = await this.deps.nomad.delete(nomadPath`/v1/job/${id}`, JobWriteResponse, {
-      ...opts,
-      params: { ...(this.deps.config.purge_on_delete ? { purge: 'true' } : {}) },
-      op: 'job.deregister',
-    });
+    const current = await this.get(id, { ...opts, index: undefined, wait: undefined });
+    let response = this.unchanged(current.meta);
+    if (current.raw !== null) {
+      const { data, meta } = await this.deps.nomad.delete(nomadPath`/v1/job/${id}`, JobWriteResponse, {
+        ...opts,
+        index: undefined,
+        wait: undefined,
+        params: { ...(this.deps.config.purge_on_delete ? { purge: 'true' } : {}) },
+        op: 'job.deregister',
+      });
+      const index = data.Index ?? data.EvalCreateIndex ?? data.JobModifyIndex;
+      response = { response: legacyJobResponse(index), meta: { ...meta, index: meta.index ?? String(index) } };
+    }
+    // a deleted paused job takes its saved spec with it
+    if (current.paused) await this.paused.remove(current.paused, opts);
     this.cache.delete(JobSpecCache.key(this.scopeKey(opts), id));
-    const index = data.Index ?? data.EvalCreateIndex ?? data.JobModifyIndex;
-    return { response: legacyJobResponse(index), meta: { ...meta, index: meta.index ?? String(index) } };
+    return response;
   }
 
   /** POST|PUT /v1/validate/job: 2.x's JobValidateResponse from the translation and Nomad's validation. */

@@ -27,7 +27,6 @@ import { isSecretKey } from '../logging/redact';
 
 export const JOB_META_KEY = 'dtle_compat_job';
 export const TASK_META_KEY = 'dtle_compat_task';
-export const PAUSED_META_KEY = 'dtle_compat_paused';
 
 export const NODE_ID_TARGET = '${node.unique.id}';
 export const NODE_NAME_TARGET = '${node.unique.name}';
@@ -103,11 +102,8 @@ function nodePin(group: TaskGroup, task: Task, target: string): string {
   return a ? a.RTarget : '';
 }
 
-/** Nomad's job status as 2.x shows it. */
-export function legacyStatus(job: Pick<Job, 'Status' | 'Meta'>): string {
-  if (job.Meta && job.Meta[PAUSED_META_KEY] === 'true') return 'pause';
-  return job.Status;
-}
+/** 2.x's status of a paused job (Nomad has none: dtle-compat keeps the paused job's spec aside). */
+export const PAUSED_STATUS = 'pause';
 
 /** A Nomad job as the 2.x `Job`, or null when it is not a dtle job. Secrets are NOT masked here. */
 export function nomadJobToLegacy(job: Job, drivers: readonly string[]): LegacyJob | null {
@@ -149,7 +145,7 @@ export function nomadJobToLegacy(job: Job, drivers: readonly string[]): LegacyJo
     Datacenters: job.Datacenters,
     Constraints: jobMeta.Constraints ?? null,
     Tasks: tasks,
-    Status: legacyStatus(job),
+    Status: job.Status,
     StatusDescription: job.StatusDescription,
     EnforceIndex: false,
     CreateIndex: job.CreateIndex,
@@ -158,11 +154,14 @@ export function nomadJobToLegacy(job: Job, drivers: readonly string[]): LegacyJo
   };
 }
 
-/** The 2.x list stub: status and indexes from Nomad's list (never older than the list), the spec from the job. */
-export function legacyListStub(stub: JobListStub, legacy: LegacyJob): LegacyJobListStub {
+/**
+ * The 2.x list stub: status and indexes from Nomad's list (never older than the list), the spec
+ * from the job. A paused job shows 2.x's `pause`.
+ */
+export function legacyListStub(stub: Pick<JobListStub, 'Status' | 'StatusDescription' | 'CreateIndex' | 'ModifyIndex' | 'JobModifyIndex'>, legacy: LegacyJob, paused = false): LegacyJobListStub {
   const summary: LegacyJob = {
     ...legacy,
-    Status: legacyStatus({ Status: stub.Status, Meta: stub.Meta ?? null }) || legacy.Status,
+    Status: paused ? PAUSED_STATUS : stub.Status || legacy.Status,
     StatusDescription: stub.StatusDescription,
     CreateIndex: stub.CreateIndex,
     ModifyIndex: stub.ModifyIndex,

@@ -1,0 +1,207 @@
+/**
+ * Pause and resume, emulated on Nomad: a paused job is a stopped (not purged) Nomad job whose full
+ * spec is kept in a Nomad Variable (`<pause_var_prefix>/<job>`), so it outlives Nomad's garbage
+ * collection of stopped jobs; resume re-registers that spec with check-and-set and then deletes the
+ * variable. Nomad Variables need Nomad 1.4 or later.
+ */
+import { z } from 'zod';
+import type { Config } from '../config';
+import type { Logger } from '../logging';
+import { nomadPath, type CallOptions, type NomadClient } from '../nomad/client';
+import { NomadError } from '../nomad/errors';
+import { Job, Variable } from '../nomad/types';
+
+export const VariableMetaList = z
+  .array(z.looseObject({ Path: z.string(), ModifyIndex: z.number().nullish().transform((v) => v ?? 0), Namespace: z.string().nullish() }))
+  .nullish()
+  .transform((v) => v ?? []);
+
+const SAFE_ID = /^[a-zA-Z0-9_-]{1,100}$/;
+
+/** A job ID as a variable path segment ([a-zA-Z0-9-_~/] only): safe IDs as they are, others `~` + hex. */
+export function encodeJobSegment(id: string): string {
+  return SAFE_ID.test(id) ? id : `~${Buffer.from(id, 'utf8').toString('hex')}`;
+}
+
+export function decodeJobSegment(seg: string): string | null {
+  if (!seg.startsWith('~')) return SAFE_ID.test(seg) ? seg : null;
+  const hex = seg.slice(1);
+  if (!/^([0-9a-f]{2})+$/.test(hex)) return null;
+  return Buffer.from(hex, 'hex').toString('utf8');
+}
+
+/** Server-managed fields dropped from a saved spec before it is registered again. */
+const SERVER_FIELDS = ['Status', 'StatusDescription', 'Stable', 'Version', 'SubmitTime', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex'];
+
+export function specForSaving(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw, Stop: false };
+  for (const k of SERVER_FIELDS) delete out[k];
+  return out;
+}
+
+export interface PausedEntry {
+  id: string;
+  path: string;
+  modifyIndex: number;
+  /** the saved Nomad job spec (with real passwords: never sent to a caller unmasked) */
+  spec: Job;
+  raw: Record<string, unknown>;
+}
+
+export class PauseStore {
+  private readonly specs = new Map<string, PausedEntry>();
+  private watched: { ids: Map<string, number>; at: number } | null = null;
+
+  constructor(
+    private readonly deps: { config: Config; nomad: NomadClient; logger: Logger },
+  ) {}
+
+  pathFor(id: string): string {
+    return `${this.deps.config.pause_var_prefix.replace(/\/+$/, '')}/${encodeJobSegment(id)}`;
+  }
+
+  private varUrl(path: string): string {
+    return '/v1/var/' + path.split('/').map(encodeURIComponent).join('/');
+  }
+
+  /** The saved spec of a paused job, or null. */
+  async get(id: string, opts: CallOptions): Promise<PausedEntry | null> {
+    const path = this.pathFor(id);
+    let v;
+    try {
+      v = (await this.deps.nomad.get(this.varUrl(path), Variable, { token: opts.token, region: opts.region, namespace: opts.namespace, op: 'var.read' })).data;
+    } catch (e) {
+      if (e instanceof NomadError && e.isNotFound) return null;
+      throw e;
+    }
+    return this.entryOf(id, path, v);
+  }
+
+  private entryOf(id: string, path: string, v: Variable): PausedEntry | null {
+    const cached = this.specs.get(path);
+    if (cached && cached.modifyIndex === v.ModifyIndex) return cached;
+    const text = v.Items.job;
+    if (typeof text !== 'string') return null;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      this.deps.logger.warn('paused job variable holds no valid job', { path });
+      return null;
+    }
+    const spec = Job.safeParse(raw);
+    if (!spec.success || typeof raw !== 'object' || raw === null) return null;
+    const entry: PausedEntry = { id, path, modifyIndex: v.ModifyIndex, spec: spec.data, raw: raw as Record<string, unknown> };
+    this.specs.set(path, entry);
+    return entry;
+  }
+
+  /** IDs of paused jobs with their variable's ModifyIndex: from the watch when fresh, else one list call. */
+  async ids(opts: CallOptions): Promise<Map<string, number>> {
+    if (this.watched && Date.now() - this.watched.at < 10 * 60_000 && !opts.token) return this.watched.ids;
+    return this.listIds(opts);
+  }
+
+  private async listIds(opts: CallOptions, block?: { index: string; wait: string }) {
+    const prefix = this.deps.config.pause_var_prefix.replace(/\/+$/, '') + '/';
+    const res = await this.deps.nomad.get('/v1/vars', VariableMetaList, {
+      token: opts.token,
+      region: opts.region,
+      namespace: opts.namespace,
+      params: { prefix },
+      ...(block ?? {}),
+      op: 'vars.list',
+    });
+    const ids = new Map<string, number>();
+    for (const m of res.data) {
+      if (!m.Path.startsWith(prefix)) continue;
+      const id = decodeJobSegment(m.Path.slice(prefix.length));
+      if (id !== null) ids.set(id, m.ModifyIndex);
+    }
+    return Object.assign(ids, { index: res.meta.index ?? '0' });
+  }
+
+  /** Saved specs of paused jobs that Nomad no longer has (garbage-collected). */
+  async orphans(ids: Map<string, number>, live: ReadonlySet<string>, opts: CallOptions): Promise<PausedEntry[]> {
+    const out: PausedEntry[] = [];
+    for (const [id, modifyIndex] of ids) {
+      if (live.has(id)) continue;
+      const cached = this.specs.get(this.pathFor(id));
+      const entry = cached && cached.modifyIndex === modifyIndex ? cached : await this.get(id, opts);
+      if (entry) out.push(entry);
+    }
+    return out;
+  }
+
+  /** Saves a spec only if nothing is saved yet (cas=0). Returns false when one already was. */
+  async save(id: string, raw: Record<string, unknown>, opts: CallOptions): Promise<boolean> {
+    const path = this.pathFor(id);
+    const body = {
+      Path: path,
+      Items: { job_id: id, job: JSON.stringify(specForSaving(raw)), paused_at: new Date().toISOString() },
+    };
+    try {
+      await this.deps.nomad.put(this.varUrl(path), body, z.unknown(), { ...opts, index: undefined, wait: undefined, params: { cas: '0' }, op: 'var.write' });
+    } catch (e) {
+      if (e instanceof NomadError && e.kind === 'http' && e.status === 409) return false;
+      throw e;
+    }
+    this.noteChanged(id, true);
+    return true;
+  }
+
+  /** Deletes the saved spec if it is still the one read (cas). */
+  async remove(entry: { id: string; path: string; modifyIndex: number }, opts: CallOptions): Promise<void> {
+    try {
+      await this.deps.nomad.delete(this.varUrl(entry.path), z.unknown(), {
+        ...opts,
+        index: undefined,
+        wait: undefined,
+        params: { cas: String(entry.modifyIndex) },
+        op: 'var.delete',
+      });
+    } catch (e) {
+      if (!(e instanceof NomadError && e.kind === 'http' && (e.status === 409 || e.status === 404))) throw e;
+    }
+    this.specs.delete(entry.path);
+    this.noteChanged(entry.id, false);
+  }
+
+  private noteChanged(id: string, paused: boolean): void {
+    if (!this.watched) return;
+    if (paused) this.watched.ids.set(id, this.watched.ids.get(id) ?? 0);
+    else this.watched.ids.delete(id);
+  }
+
+  /** Keeps the set of paused jobs fresh with a blocking query on the variables list. */
+  startWatch(opts: { wait?: string; retryMs?: number } = {}): () => void {
+    let stopped = false;
+    let index = '0';
+    const loop = async () => {
+      while (!stopped) {
+        try {
+          const ids = await this.listIds({}, { index, wait: opts.wait ?? '5m' });
+          if (stopped) return;
+          index = (ids as Map<string, number> & { index: string }).index;
+          this.watched = { ids, at: Date.now() };
+        } catch (e) {
+          if (stopped) return;
+          this.watched = null;
+          this.deps.logger.warn('paused-jobs watch failed; retrying', { error: e instanceof Error ? e.message : String(e) });
+          await new Promise((r) => setTimeout(r, opts.retryMs ?? 2000).unref());
+        }
+      }
+    };
+    void loop();
+    return () => {
+      stopped = true;
+    };
+  }
+}
+
+/** Nomad's answer when EnforceIndex check-and-set fails. */
+export function isEnforceIndexConflict(e: unknown): boolean {
+  return e instanceof NomadError && e.kind === 'http' && /enforcing job modify index/i.test(e.reason);
+}
+
+export { nomadPath };
