@@ -3,7 +3,9 @@
  * in either dialect. Pure functions.
  */
 import {
+  CONNECTION_REQUIRED,
   CONNECTION_SPEC,
+  KAFKA_REQUIRED,
   KAFKA_SPEC,
   OPTIONS_BY_DIALECT,
   SRC_ONLY_MARKERS,
@@ -31,10 +33,33 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Nomad reads every string of a task config as an HCL template: `${x}` would be interpolated and
+ * `%{` is an error. Literal text is written escaped (`$${`, `%%{`) and read back unescaped.
+ */
+export function escapeTemplate(s: string): string {
+  return s.replace(/\$\{/g, '$$${').replace(/%\{/g, '%%{');
+}
+export function unescapeTemplate(s: string): string {
+  return s.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
+}
+
+/** Unescapes every string value of a config read from Nomad. */
+export function unescapeDeep(v: unknown): unknown {
+  if (typeof v === 'string') return unescapeTemplate(v);
+  if (Array.isArray(v)) return v.map(unescapeDeep);
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) out[k] = unescapeDeep(x);
+    return out;
+  }
+  return v;
+}
+
 function coerceAttr(type: AttrType, v: unknown, field: string): unknown {
   switch (type) {
     case 'string':
-      if (typeof v === 'string') return v;
+      if (typeof v === 'string') return escapeTemplate(v);
       if (typeof v === 'number' || typeof v === 'boolean') return String(v);
       throw new TranslateError(field, 'must be a string');
     case 'number':
@@ -50,12 +75,13 @@ function coerceAttr(type: AttrType, v: unknown, field: string): unknown {
       if (typeof v === 'string') {
         return v
           .split(',')
-          .map((s) => s.trim())
+          .map((s) => escapeTemplate(s.trim()))
           .filter((s) => s !== '');
       }
       if (Array.isArray(v)) {
         return v.map((item, i) => {
-          if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') return String(item);
+          if (typeof item === 'string') return escapeTemplate(item);
+          if (typeof item === 'number' || typeof item === 'boolean') return String(item);
           throw new TranslateError(`${field}[${i}]`, 'must be a string');
         });
       }
@@ -69,7 +95,11 @@ function coerceField(spec: FieldSpec, v: unknown, field: string, dropped: string
     let obj = v;
     if (Array.isArray(obj) && obj.length === 1) obj = obj[0];
     if (!isObject(obj)) throw new TranslateError(field, 'must be an object');
-    return coerceObject(spec.fields, obj, field, dropped);
+    const out = coerceObject(spec.fields, obj, field, dropped);
+    for (const r of spec.required ?? []) {
+      if (!(r in out)) throw new TranslateError(`${field}.${r}`, 'is required by the dtle driver');
+    }
+    return out;
   }
   const list = Array.isArray(v) ? v : [v];
   return list.map((item, i) => {
@@ -119,7 +149,7 @@ export interface NomadTaskConfigs {
 function kafkaBlock(config: JsonObject, dialect: Dialect, path: string, dropped: string[]): JsonObject {
   const flat = isObject(config.KafkaConfig) ? config.KafkaConfig : config;
   const base = isObject(config.KafkaConfig) ? `${path}.KafkaConfig` : path;
-  return coerceObject(KAFKA_SPEC[dialect], flat, base, dropped);
+  return coerceField({ kind: 'block', fields: KAFKA_SPEC[dialect], required: KAFKA_REQUIRED }, flat, base, dropped) as JsonObject;
 }
 
 function optionsOf(config: JsonObject, path: string, dropped: string[], dialect: Dialect): JsonObject {
@@ -131,7 +161,43 @@ function optionsOf(config: JsonObject, path: string, dropped: string[], dialect:
 function connectionOf(config: JsonObject, path: string, dropped: string[]): JsonObject | undefined {
   const c = config.ConnectionConfig;
   if (c === undefined || c === null) return undefined;
-  return coerceField({ kind: 'block', fields: CONNECTION_SPEC }, c, `${path}.ConnectionConfig`, dropped) as JsonObject;
+  return coerceField({ kind: 'block', fields: CONNECTION_SPEC, required: CONNECTION_REQUIRED }, c, `${path}.ConnectionConfig`, dropped) as JsonObject;
+}
+
+/**
+ * The checks the dtle driver makes after decoding (verifyDriverConfig), made before anything is
+ * registered so that a bad job is a 400 and not a task that fails on the node.
+ */
+export function checkDriverRules(config: JsonObject, path: string): void {
+  const has = (o: JsonObject, k: string) => typeof o[k] === 'string' && o[k] !== '';
+  const dbs = Array.isArray(config.ReplicateDoDb) ? config.ReplicateDoDb : [];
+  dbs.forEach((db, i) => {
+    if (!isObject(db)) return;
+    const p = `${path}.ReplicateDoDb[${i}]`;
+    if (has(db, 'TableSchema') === has(db, 'TableSchemaRegex')) throw new TranslateError(p, 'needs exactly one of TableSchema and TableSchemaRegex');
+    if (has(db, 'TableSchemaRegex') && !has(db, 'TableSchemaRename')) throw new TranslateError(`${p}.TableSchemaRename`, 'is required with TableSchemaRegex');
+    const tables = Array.isArray(db.Tables) ? db.Tables : [];
+    tables.forEach((t, j) => {
+      if (!isObject(t)) return;
+      const tp = `${p}.Tables[${j}]`;
+      if (has(t, 'TableName') === has(t, 'TableRegex')) throw new TranslateError(tp, 'needs exactly one of TableName and TableRegex');
+      if (has(t, 'TableRegex') && !has(t, 'TableRename')) throw new TranslateError(`${tp}.TableRename`, 'is required with TableRegex');
+      const from = Array.isArray(t.ColumnMapFrom) ? t.ColumnMapFrom.length : 0;
+      const to = Array.isArray(t.ColumnMapTo) ? t.ColumnMapTo.length : 0;
+      if (to !== 0 && to !== from) throw new TranslateError(`${tp}.ColumnMapTo`, 'must be empty or as long as ColumnMapFrom');
+    });
+  });
+  const ignore = Array.isArray(config.ReplicateIgnoreDb) ? config.ReplicateIgnoreDb : [];
+  ignore.forEach((db, i) => {
+    if (!isObject(db)) return;
+    if (!has(db, 'TableSchema')) throw new TranslateError(`${path}.ReplicateIgnoreDb[${i}].TableSchema`, 'is required');
+    (Array.isArray(db.Tables) ? db.Tables : []).forEach((t, j) => {
+      if (isObject(t) && !has(t, 'TableName')) throw new TranslateError(`${path}.ReplicateIgnoreDb[${i}].Tables[${j}].TableName`, 'is required');
+    });
+  });
+  const b1 = typeof config.BulkInsert1 === 'number' ? config.BulkInsert1 : 4;
+  const b2 = typeof config.BulkInsert2 === 'number' ? config.BulkInsert2 : 8;
+  if (b1 < 1 || b1 > b2) throw new TranslateError(`${path}.BulkInsert1`, 'must be at least 1 and at most BulkInsert2');
 }
 
 /** Converts the legacy Src and Dest task configs into the driver's config of the chosen dialect. */
@@ -139,11 +205,13 @@ export function legacyToNomadConfigs(src: LegacyTaskConfigInput, dest: LegacyTas
   const dropped: string[] = [];
   if (src.driver !== 'MySQL') throw new TranslateError(src.path.replace(/\.Config$/, '.Driver'), 'a Src task must use driver MySQL');
   const srcOptions = optionsOf(src.config, src.path, dropped, dialect);
+  checkDriverRules(srcOptions, src.path);
   const srcConn = connectionOf(src.config, src.path, dropped);
   if (dialect === 'per-task') {
     const srcOut: JsonObject = { ...srcOptions, ...(srcConn ? { ConnectionConfig: srcConn } : {}) };
     if (dest.driver === 'Kafka') return { src: srcOut, dest: { KafkaConfig: kafkaBlock(dest.config, dialect, dest.path, dropped) }, dropped };
     const destOptions = optionsOf(dest.config, dest.path, dropped, dialect);
+    checkDriverRules(destOptions, dest.path);
     const destConn = connectionOf(dest.config, dest.path, dropped);
     return { src: srcOut, dest: { ...destOptions, ...(destConn ? { ConnectionConfig: destConn } : {}) }, dropped };
   }
@@ -155,6 +223,7 @@ export function legacyToNomadConfigs(src: LegacyTaskConfigInput, dest: LegacyTas
     return { src: srcOut, dest: { DestType: 'kafka' }, dropped };
   }
   const destOptions = optionsOf(dest.config, dest.path, dropped, dialect);
+  checkDriverRules(destOptions, dest.path);
   for (const [k, v] of Object.entries(destOptions)) if (!(k in srcOut)) srcOut[k] = v;
   const destConn = connectionOf(dest.config, dest.path, dropped);
   if (destConn) srcOut.DestConnectionConfig = destConn;
@@ -194,8 +263,8 @@ const SRC_ONLY_KEYS_NOT_ON_DEST = new Set(['SrcConnectionConfig', 'DestConnectio
  * plus the replication position (`Gtid`), as 2.x showed it.
  */
 export function nomadToLegacyConfigs(srcRaw: JsonObject | undefined, destRaw: JsonObject | undefined): LegacyTaskConfigs {
-  const src = unwrapBlocks(srcRaw ?? {});
-  const dest = unwrapBlocks(destRaw ?? {});
+  const src = unwrapBlocks(unescapeDeep(srcRaw ?? {}) as JsonObject);
+  const dest = unwrapBlocks(unescapeDeep(destRaw ?? {}) as JsonObject);
   if (dialectOfConfigs(src, dest) === 'per-task') {
     const { KafkaConfig, ...destRest } = dest;
     if (isObject(KafkaConfig)) return { src, dest: { ...destRest, ...KafkaConfig }, destDriver: 'Kafka' };

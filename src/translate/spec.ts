@@ -11,11 +11,13 @@ export type AttrType = 'string' | 'number' | 'bool' | 'list(string)';
 export interface BlockSpec {
   kind: 'block' | 'blockList';
   fields: ObjectSpec;
+  /** attributes the driver requires inside the block ("Missing required argument" otherwise) */
+  required?: readonly string[];
 }
 export type FieldSpec = AttrType | BlockSpec;
 export type ObjectSpec = Readonly<Record<string, FieldSpec>>;
 
-const block = (fields: ObjectSpec): BlockSpec => ({ kind: 'block', fields });
+const block = (fields: ObjectSpec, required: readonly string[] = []): BlockSpec => ({ kind: 'block', fields, required });
 const blockList = (fields: ObjectSpec): BlockSpec => ({ kind: 'blockList', fields });
 
 export const CONNECTION_SPEC: ObjectSpec = {
@@ -25,6 +27,9 @@ export const CONNECTION_SPEC: ObjectSpec = {
   Password: 'string',
   Charset: 'string',
 };
+
+export const CONNECTION_REQUIRED = ['Host', 'Port', 'User', 'Password'] as const;
+export const KAFKA_REQUIRED = ['Topic', 'Brokers'] as const;
 
 const ORACLE_SPEC: ObjectSpec = {
   ServiceName: 'string',
@@ -129,7 +134,8 @@ export const KAFKA_SPEC: Record<Dialect, ObjectSpec> = {
     TopicWithSchemaTable: 'bool',
     SchemaChangeTopic: 'string',
     User: 'string',
-    Password: 'string',
+    // The driver declares KafkaConfig.Password under the name "SchemaChangeTopic" (dtle 4.22.11 and
+    // later), so a "Password" key fails the task: it is never written (docs/migration.md).
   },
 };
 
@@ -137,17 +143,17 @@ export const KAFKA_SPEC: Record<Dialect, ObjectSpec> = {
 export const TASK_SPEC: Record<Dialect, ObjectSpec> = {
   'per-task': {
     ...OPTION_SPEC,
-    ConnectionConfig: block(CONNECTION_SPEC),
-    KafkaConfig: block(KAFKA_SPEC['per-task']),
-    OracleConfig: block(ORACLE_SPEC),
+    ConnectionConfig: block(CONNECTION_SPEC, CONNECTION_REQUIRED),
+    KafkaConfig: block(KAFKA_SPEC['per-task'], KAFKA_REQUIRED),
+    OracleConfig: block(ORACLE_SPEC, Object.keys(ORACLE_SPEC)),
   },
   'src-only': {
     ...OPTION_SPEC,
     ...SRC_ONLY_EXTRA_OPTIONS,
-    SrcConnectionConfig: block(CONNECTION_SPEC),
-    DestConnectionConfig: block(CONNECTION_SPEC),
-    KafkaConfig: block(KAFKA_SPEC['src-only']),
-    SrcOracleConfig: block(ORACLE_SPEC),
+    SrcConnectionConfig: block(CONNECTION_SPEC, CONNECTION_REQUIRED),
+    DestConnectionConfig: block(CONNECTION_SPEC, CONNECTION_REQUIRED),
+    KafkaConfig: block(KAFKA_SPEC['src-only'], KAFKA_REQUIRED),
+    SrcOracleConfig: block(ORACLE_SPEC, Object.keys(ORACLE_SPEC)),
     DestType: 'string',
   },
 };
