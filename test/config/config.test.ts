@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig, splitHostPort } from '../../src/config';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'dtle-compat-config-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function file(name: string, content: string): string {
   const p = path.join(tmp, name);
   writeFileSync(p, content);
