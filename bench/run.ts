@@ -1,0 +1,181 @@
+/**
+ * `npm run bench`: measures dtle-compat against the simulated Nomad (10, 1,000 and 10,000 dtle
+ * jobs), each route through dtle-compat and the matching Nomad route directly, on loopback.
+ * Prints a table, writes bench-results/report.json and the table in docs/performance.md.
+ *
+ * Environment: BENCH_SIZES (default "10,1000,10000"), BENCH_DURATION seconds per measurement
+ * (default 8), BENCH_CONNECTIONS (default 64; list routes use BENCH_LIST_CONNECTIONS, default 8).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import autocannon from 'autocannon';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const sizes = (process.env.BENCH_SIZES ?? '10,1000,10000').split(',').map(Number);
+const duration = Number(process.env.BENCH_DURATION ?? '8');
+const connections = Number(process.env.BENCH_CONNECTIONS ?? '64');
+const listConnections = Number(process.env.BENCH_LIST_CONNECTIONS ?? '8');
+
+interface Measure {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+interface Row {
+  jobs: number;
+  route: string;
+  nomadRoute: string;
+  connections: number;
+  compat: Measure;
+  direct: Measure;
+  upstreamCallsPerRequest: number;
+}
+
+function get(url: string, method = 'GET'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitFor(url: string, tries = 200): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    try {
+      await get(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function startSim(jobs: number): Promise<{ proc: ChildProcess; url: string; control: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [path.join(__dirname, 'sim-server.js'), String(jobs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve({ proc, ...(JSON.parse(out.slice(0, nl)) as { url: string; control: string }) });
+    });
+    proc.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+}
+
+async function startCompat(nomadUrl: string, port: number): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DTLE_API_ADDR: `127.0.0.1:${port}`, NOMAD_ADDR: nomadUrl, DTLE_COMPAT_LOG_LEVEL: 'error' },
+  });
+  await waitFor(`http://127.0.0.1:${port}/-/healthy`);
+  return proc;
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  return m ? Math.round(Number(m[1]) / 1024) : 0;
+}
+
+async function measure(url: string, conns: number): Promise<Measure> {
+  const r = await autocannon({ url, connections: conns, duration, pipelining: 1 });
+  return {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+async function callsPerRequest(control: string, url: string, n = 20): Promise<number> {
+  await get(url); // warm
+  await get(`${control}/calls/reset`, 'POST');
+  for (let i = 0; i < n; i++) await get(url);
+  const { calls } = JSON.parse(await get(`${control}/calls`)) as { calls: number };
+  return calls / n;
+}
+
+function fmt(rows: Row[], peak: Record<number, number>): string {
+  const lines = [
+    '| jobs | route | conns | dtle-compat req/s | Nomad req/s | throughput ratio | dtle-compat p50 / p99 ms | Nomad p50 / p99 ms | p50 added ms | Nomad calls per request |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.jobs} | \`${r.route}\` | ${r.connections} | ${r.compat.rps} | ${r.direct.rps} | ${(r.compat.rps / Math.max(1, r.direct.rps)).toFixed(2)} | ${r.compat.p50} / ${r.compat.p99} | ${r.direct.p50} / ${r.direct.p99} | ${(r.compat.p50 - r.direct.p50).toFixed(1)} | ${r.upstreamCallsPerRequest.toFixed(2)} |`,
+    );
+  }
+  lines.push('', '| jobs | dtle-compat peak RSS (MB) |', '|---:|---:|');
+  for (const [jobs, mb] of Object.entries(peak)) lines.push(`| ${jobs} | ${mb} |`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const peak: Record<number, number> = {};
+  let port = 18190 + Math.floor(Math.random() * 1000);
+  for (const jobs of sizes) {
+    process.stderr.write(`\n== ${jobs} jobs\n`);
+    const sim = await startSim(jobs);
+    const compatPort = port++;
+    const compat = await startCompat(sim.url, compatPort);
+    const c = `http://127.0.0.1:${compatPort}`;
+    try {
+      const list = JSON.parse(await get(`${sim.url}/v1/jobs`)) as Array<{ ID: string }>;
+      const id = encodeURIComponent(list[0]?.ID ?? 'missing');
+      const routes: Array<[string, string, number]> = [
+        ['/v1/leader', '/v1/status/leader', connections],
+        [`/v1/job/${id}`, `/v1/job/${id}`, connections],
+        ['/v1/nodes', '/v1/nodes', connections],
+        [`/v1/job/${id}/allocations`, `/v1/job/${id}/allocations`, connections],
+        ['/v1/jobs', '/v1/jobs', listConnections],
+      ];
+      for (const [route, nomadRoute, conns] of routes) {
+        const calls = await callsPerRequest(sim.control, c + route);
+        const direct = await measure(sim.url + nomadRoute, conns);
+        const viaCompat = await measure(c + route, conns);
+        const row: Row = { jobs, route: route.replace(id, '{ID}'), nomadRoute: nomadRoute.replace(id, '{ID}'), connections: conns, compat: viaCompat, direct, upstreamCallsPerRequest: calls };
+        rows.push(row);
+        process.stderr.write(
+          `${row.route.padEnd(28)} compat ${viaCompat.rps} req/s p50 ${viaCompat.p50} p99 ${viaCompat.p99} | nomad ${direct.rps} req/s p50 ${direct.p50} p99 ${direct.p99} | calls/req ${calls}\n`,
+        );
+      }
+      peak[jobs] = peakRssMb(compat.pid ?? 0);
+    } finally {
+      compat.kill('SIGTERM');
+      sim.proc.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  const report = { when: new Date().toISOString(), node: process.version, duration, connections, listConnections, rows, peakRssMb: peak };
+  mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'bench-results', 'report.json'), JSON.stringify(report, null, 2));
+  const table = fmt(rows, peak);
+  const doc = path.join(ROOT, 'docs', 'performance.md');
+  const text = readFileSync(doc, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i >= 0 && j > i) {
+    writeFileSync(doc, `${text.slice(0, i + start.length)}\n${table}\n${text.slice(j)}`);
+  }
+  process.stdout.write(table + '\n');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exitCode = 1;
+});
