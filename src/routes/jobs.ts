@@ -43,8 +43,9 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, sub: Record<s
     '/v1/jobs',
     handle('/v1/jobs', async (req, res) => {
       if (req.method === 'GET') {
+        // the service builds list stubs from specs it masked once per JobModifyIndex
         const { jobs, meta } = await services.jobs.list(callOptions(req), prefixOf(req));
-        return sendLegacy(req, res, maskSecrets(jobs), meta);
+        return sendLegacy(req, res, jobs, meta);
       }
       if (req.method === 'PUT' || req.method === 'POST') {
         const { response, meta } = await services.jobs.register(req.body, callOptions(req));

@@ -7,6 +7,8 @@ export interface CachedJob {
   job: Job;
   /** the legacy view (unmasked), or null when the job is not a dtle job */
   legacy: LegacyJob | null;
+  /** the legacy view with every secret masked, made once per JobModifyIndex for lists */
+  masked: LegacyJob | null;
 }
 
 /**

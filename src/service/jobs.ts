@@ -16,7 +16,7 @@ import { LegacyHttpError, badRequest, notFound } from '../legacy/errors';
 import type { LegacyJob, LegacyJobListStub, LegacyJobResponse } from '../legacy/types';
 import { BodyError, parseRegisterBody } from '../legacy/schema';
 import { TranslateError } from '../translate/config';
-import { hasMaskedSecret } from '../translate/mask';
+import { hasMaskedSecret, maskSecrets } from '../translate/mask';
 import { PAUSED_STATUS, legacyListStub, legacyToNomadJob, nomadJobToLegacy, type NomadJobWrite } from '../translate/job';
 import { dialectForVersion, type Dialect } from '../translate/spec';
 import { JobSpecCache } from './jobCache';
@@ -76,11 +76,13 @@ export class JobService {
       wait: undefined,
       op: 'job.read',
     });
+    const legacy = nomadJobToLegacy(data, this.deps.config.dtle_drivers);
     const entry = {
       jobModifyIndex: data.JobModifyIndex,
       modifyIndex: data.ModifyIndex,
       job: data,
-      legacy: nomadJobToLegacy(data, this.deps.config.dtle_drivers),
+      legacy,
+      masked: legacy ? maskSecrets(legacy) : null,
     };
     this.cache.set(key, entry);
     this.deps.metrics.cacheSize.labels('jobs').set(this.cache.size);
@@ -125,7 +127,7 @@ export class JobService {
     };
   }
 
-  /** GET /v1/jobs: every dtle job as a 2.x list stub (unmasked). */
+  /** GET /v1/jobs: every dtle job as a 2.x list stub, passwords masked. */
   async list(opts: CallOptions, prefix?: string): Promise<{ jobs: LegacyJobListStub[]; meta: QueryMeta }> {
     const [{ data: stubs, meta }, pausedIds] = await Promise.all([
       this.deps.nomad.get('/v1/jobs', JobList, {
@@ -158,14 +160,14 @@ export class JobService {
     }
     const jobs: LegacyJobListStub[] = [];
     for (const r of results) {
-      if (r && r.entry.legacy) jobs.push(legacyListStub(r.stub, r.entry.legacy, r.stub.Stop && pausedIds.has(r.stub.ID)));
+      if (r && r.entry.masked) jobs.push(legacyListStub(r.stub, r.entry.masked, r.stub.Stop && pausedIds.has(r.stub.ID)));
     }
     // paused jobs that Nomad has garbage-collected still belong to the legacy list
     if (pausedIds.size > 0) {
       const wanted = new Map([...pausedIds].filter(([id]) => !prefix || id.startsWith(prefix)));
       for (const entry of await this.paused.orphans(wanted, live, opts)) {
         const legacy = nomadJobToLegacy(entry.spec, this.deps.config.dtle_drivers);
-        if (legacy) jobs.push(legacyListStub(entry.spec, legacy, true));
+        if (legacy) jobs.push(legacyListStub(entry.spec, maskSecrets(legacy), true));
       }
       jobs.sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0));
     }
@@ -188,7 +190,7 @@ export class JobService {
     const legacy = nomadJobToLegacy(res.data, this.deps.config.dtle_drivers);
     if (legacy === null) throw notFound(JOB_NOT_FOUND);
     const key = JobSpecCache.key(this.scopeKey(opts), id);
-    this.cache.set(key, { jobModifyIndex: res.data.JobModifyIndex, modifyIndex: res.data.ModifyIndex, job: res.data, legacy });
+    this.cache.set(key, { jobModifyIndex: res.data.JobModifyIndex, modifyIndex: res.data.ModifyIndex, job: res.data, legacy, masked: maskSecrets(legacy) });
     const paused = res.data.Stop ? await this.pausedEntry(id, opts) : null;
     return { job: paused ? { ...legacy, Status: PAUSED_STATUS } : legacy, raw: res.data, meta: res.meta, paused };
   }
