@@ -249,9 +249,9 @@ export class JobService {
     return { response: legacyJobResponse(index), meta: { ...meta, index: meta.index ?? String(index) } };
   }
 
+  /** 2.x's answer when a job already was in the asked state: Success false, Index 0, nothing changed. */
   private unchanged(meta: QueryMeta): { response: LegacyJobResponse; meta: QueryMeta } {
-    const index = Number(meta.index ?? 0);
-    return { response: legacyJobResponse(Number.isFinite(index) ? index : 0), meta };
+    return { response: { Success: false, Index: 0, LastContact: 0, KnownLeader: false }, meta: { ...meta, index: '0' } };
   }
 
   /** The task config dialect to write: configured, or from the dtle version the nodes report. */
@@ -284,10 +284,8 @@ export class JobService {
       throw e;
     }
     const input = parsed.job;
-    if (pathId !== undefined) {
-      if (input.ID && input.ID !== pathId) throw badRequest(`ID: "${input.ID}" does not match the job in the path`);
-      if (!input.ID) input.ID = pathId;
-    }
+    // 2.x used the body's ID and ignored the path; a body without an ID updates the job in the path
+    if (pathId !== undefined && !input.ID) input.ID = pathId;
     let existing: LegacyJob | null = null;
     const id = input.ID || input.Name;
     if (id && hasMaskedSecret(input.Tasks ?? [])) {
@@ -329,7 +327,7 @@ export class JobService {
   /** DELETE /v1/job/{ID}: deregisters (purges when configured) a dtle job. */
   async delete(id: string, opts: CallOptions): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
     const current = await this.get(id, { ...opts, index: undefined, wait: undefined });
-    let response = this.unchanged(current.meta);
+    let response = { response: legacyJobResponse(current.paused?.modifyIndex ?? 0), meta: current.meta };
     if (current.raw !== null) {
       const { data, meta } = await this.deps.nomad.delete(nomadPath`/v1/job/${id}`, JobWriteResponse, {
         ...opts,

@@ -253,6 +253,8 @@ export interface LegacyTaskConfigs {
   src: JsonObject;
   dest: JsonObject;
   destDriver: LegacyDriver;
+  /** the dest config was rebuilt from the src task (src-only dialect): only its connection and Gtid are Nomad's */
+  destDerived: boolean;
 }
 
 const SRC_ONLY_KEYS_NOT_ON_DEST = new Set(['SrcConnectionConfig', 'DestConnectionConfig', 'KafkaConfig', 'DestType', 'SrcOracleConfig']);
@@ -267,8 +269,8 @@ export function nomadToLegacyConfigs(srcRaw: JsonObject | undefined, destRaw: Js
   const dest = unwrapBlocks(unescapeDeep(destRaw ?? {}) as JsonObject);
   if (dialectOfConfigs(src, dest) === 'per-task') {
     const { KafkaConfig, ...destRest } = dest;
-    if (isObject(KafkaConfig)) return { src, dest: { ...destRest, ...KafkaConfig }, destDriver: 'Kafka' };
-    return { src, dest, destDriver: 'MySQL' };
+    if (isObject(KafkaConfig)) return { src, dest: { ...destRest, ...KafkaConfig }, destDriver: 'Kafka', destDerived: false };
+    return { src, dest, destDriver: 'MySQL', destDerived: false };
   }
   const legacySrc: JsonObject = {};
   for (const [k, v] of Object.entries(src)) {
@@ -279,10 +281,10 @@ export function nomadToLegacyConfigs(srcRaw: JsonObject | undefined, destRaw: Js
   const legacyDest: JsonObject = {};
   if (typeof src.Gtid === 'string') legacyDest.Gtid = src.Gtid;
   if (destType === 'kafka' || (destType === '' && isObject(src.KafkaConfig) && !isObject(src.DestConnectionConfig))) {
-    return { src: legacySrc, dest: { ...legacyDest, ...(isObject(src.KafkaConfig) ? src.KafkaConfig : {}) }, destDriver: 'Kafka' };
+    return { src: legacySrc, dest: { ...legacyDest, ...(isObject(src.KafkaConfig) ? src.KafkaConfig : {}) }, destDriver: 'Kafka', destDerived: true };
   }
   if (isObject(src.DestConnectionConfig)) legacyDest.ConnectionConfig = src.DestConnectionConfig;
-  return { src: legacySrc, dest: legacyDest, destDriver: 'MySQL' };
+  return { src: legacySrc, dest: legacyDest, destDriver: 'MySQL', destDerived: true };
 }
 
 function looselyEqual(a: unknown, b: unknown): boolean {
@@ -326,11 +328,13 @@ export function overlayOriginal(orig: unknown, current: unknown, known: (path: s
 }
 
 /** True when the legacy key path names something the driver's spec holds (so Nomad is the truth for it). */
-export function isKnownLegacyPath(path: string[], driver: LegacyDriver): boolean {
+export function isKnownLegacyPath(path: string[], driver: LegacyDriver, derivedDest = false): boolean {
   if (path.length === 0) return true;
   const [head, ...rest] = path;
   if (head === undefined) return true;
-  if (driver === 'Kafka') return head in KAFKA_SPEC['src-only'] || head in KAFKA_SPEC['per-task'] || head === 'Gtid';
+  // a dest rebuilt from src holds only its connection (or Kafka settings) and the Gtid
+  if (derivedDest && driver === 'MySQL') return head === 'Gtid' || (head === 'ConnectionConfig' && (rest.length === 0 || (rest[0] !== undefined && rest[0] in CONNECTION_SPEC)));
+  if (driver === 'Kafka') return head in KAFKA_SPEC['src-only'] || head in KAFKA_SPEC['per-task'];
   if (head === 'ConnectionConfig') return rest.length === 0 || (rest[0] !== undefined && rest[0] in CONNECTION_SPEC);
   const spec = TASK_SPEC['src-only'][head] ?? TASK_SPEC['per-task'][head];
   if (spec === undefined) return false;

@@ -122,7 +122,7 @@ export function nomadJobToLegacy(job: Job, drivers: readonly string[]): LegacyJo
           ? converted.destDriver
           : 'MySQL';
     const config = ref.meta.Config
-      ? (overlayOriginal(ref.meta.Config, current, (p) => isKnownLegacyPath(p, driver)) as LegacyConfig)
+      ? (overlayOriginal(ref.meta.Config, current, (p) => isKnownLegacyPath(p, driver, ref.type === 'Dest' && converted.destDerived)) as LegacyConfig)
       : current;
     return {
       Type: ref.type,

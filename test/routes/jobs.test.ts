@@ -193,14 +193,15 @@ describe('updates', () => {
     expect(after.Tasks[0]?.Config.ChunkSize).toBe('4000');
   });
 
-  it('PUT /v1/job/{ID} takes the ID from the path and refuses a different one in the body', async () => {
+  it('PUT /v1/job/{ID} uses the body ID as 2.x did, and the path when the body has none', async () => {
     const body = { ...canaryJob(), ID: undefined, Name: 'from-path' };
     const ok = await request(app()).put('/v1/job/from-path-id').send(body);
     expect(ok.status).toBe(200);
     expect((await request(app()).get('/v1/job/from-path-id')).status).toBe(200);
-    const bad = await request(app()).put('/v1/job/other').send({ ...canaryJob(), ID: 'x1' });
-    expect(bad.status).toBe(400);
-    expect(bad.text).toBe('ID: "x1" does not match the job in the path');
+    const other = await request(app()).put('/v1/job/other').send({ ...canaryJob(), ID: 'body-id-1', Name: 'body-id-1' });
+    expect(other.status).toBe(200);
+    expect((await request(app()).get('/v1/job/body-id-1')).status).toBe(200);
+    expect((await request(app()).get('/v1/job/other')).status).toBe(404);
   });
 });
 
