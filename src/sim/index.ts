@@ -1,0 +1,197 @@
+/**
+ * A simulated Nomad 1.x agent (server + client) with the dtle task driver: an in-memory HTTP server
+ * answering Nomad's endpoints with Nomad's shapes, status codes, headers and error texts. Used by
+ * the test suite, `npm run demo` and the benchmark.
+ *
+ *   const sim = new SimNomad();
+ *   const url = await sim.listen();      // http://127.0.0.1:PORT
+ *   sim.registerJob({ ID: 'j', TaskGroups: [...] });
+ *   await sim.close();
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { canonicalJob, DecodeError, field, isObject, multierrorText, validateJob } from './decode';
+import { serverMember, type NodeSpec } from './shapes';
+import { SimServer, type SimFaults } from './server';
+import { jobKey, SimState } from './state';
+import type { NomadJobJson } from './types';
+
+export type { NomadJobJson } from './types';
+export type { SimFaults } from './server';
+export { toJson } from './json';
+
+export interface SimOptions {
+  /** default 'global' */
+  region?: string;
+  /** default 'dc1' */
+  datacenter?: string;
+  /** default: one node 'nomad0' at 127.0.0.1 with dtle '4.23.04.3'; dtleVersion null = no dtle driver */
+  nodes?: Array<{ name: string; address?: string; dtleVersion?: string | null }>;
+  /** ACLs on: every call but status/regions needs X-Nomad-Token (or Authorization: Bearer) equal to it */
+  aclToken?: string;
+  /** cap (and default) of a blocking query's ?wait, ms (default 300000, Nomad's MaxBlockingRPCQueryTime) */
+  blockingMaxWaitMs?: number;
+}
+
+export const DEFAULT_DTLE_VERSION = '4.23.04.3';
+
+/** A dtle job as dtle-compat writes it for dtle ≥ 4.22.11 (all config on the src task). */
+function dtleTemplate(id: string, datacenter: string): NomadJobJson {
+  return {
+    ID: id,
+    Name: id,
+    Type: 'service',
+    Datacenters: [datacenter],
+    TaskGroups: [
+      {
+        Name: 'src',
+        Count: 1,
+        Tasks: [
+          {
+            Name: 'src',
+            Driver: 'dtle',
+            Config: {
+              Gtid: '',
+              ChunkSize: 2000,
+              ReplChanBufferSize: 60,
+              ReplicateDoDb: [{ TableSchema: 'db1', Tables: [{ TableName: 'tb1' }] }],
+              SrcConnectionConfig: { Host: '10.0.0.11', Port: 3306, User: 'repl', Password: 'sim-password' },
+              DestConnectionConfig: { Host: '10.0.0.21', Port: 3306, User: 'repl', Password: 'sim-password' },
+            },
+          },
+        ],
+      },
+      { Name: 'dest', Count: 1, Tasks: [{ Name: 'dest', Driver: 'dtle', Config: { DestType: 'mysql' } }] },
+    ],
+  };
+}
+
+export class SimNomad {
+  /** fault switches for reliability tests */
+  readonly faults: SimFaults = { delayMs: 0, status: null, statusBody: '', malformed: false, noLeader: false };
+  /** every request received, in order (path still percent-encoded, query without "?") */
+  readonly calls: Array<{ method: string; path: string; query: string }> = [];
+  /** the state behind the HTTP API (tests may inspect it) */
+  readonly state: SimState;
+  private readonly http: SimServer;
+  private baseUrl = '';
+  private seeded = 0;
+  private readonly region: string;
+  private readonly aclToken: string | undefined;
+  private readonly tokenAccessor: string;
+
+  constructor(opts: SimOptions = {}) {
+    this.region = opts.region ?? 'global';
+    const datacenter = opts.datacenter ?? 'dc1';
+    const specs: NodeSpec[] = (opts.nodes ?? [{ name: 'nomad0' }]).map((n) => ({
+      name: n.name,
+      address: n.address ?? '127.0.0.1',
+      dtleVersion: n.dtleVersion === undefined ? DEFAULT_DTLE_VERSION : n.dtleVersion,
+      datacenter,
+    }));
+    this.state = new SimState(this.region, datacenter, specs);
+    this.aclToken = opts.aclToken;
+    this.tokenAccessor = opts.aclToken !== undefined ? uuidFrom(`accessor:${opts.aclToken}`) : '';
+    const agent = specs[0] ?? { name: 'nomad0', address: '127.0.0.1' };
+    this.http = new SimServer({
+      state: this.state,
+      faults: this.faults,
+      calls: this.calls,
+      aclToken: opts.aclToken,
+      tokenAccessor: this.tokenAccessor,
+      blockingMaxWaitMs: opts.blockingMaxWaitMs ?? 300_000,
+      member: serverMember({ name: agent.name, address: agent.address, region: this.region, datacenter, id: randomUUID() }),
+      leaderAddr: `${agent.address}:4647`,
+      agentNode: { name: agent.name, address: agent.address },
+    });
+  }
+
+  /** Starts listening; resolves the base URL (http://host:port). Port 0 = a free port. */
+  listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const server = this.http.server;
+      const onError = (e: Error) => reject(e);
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        const a = server.address() as AddressInfo;
+        const h = a.family === 'IPv6' || host.includes(':') ? `[${a.address}]` : a.address;
+        this.baseUrl = `http://${h}:${a.port}`;
+        resolve(this.baseUrl);
+      });
+    });
+  }
+
+  /** Stops the server: pending blocking queries end, open connections close. */
+  close(): Promise<void> {
+    this.state.close();
+    const server = this.http.server;
+    if (!server.listening) return Promise.resolve();
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  /** Base URL once listening ('' before). */
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  /**
+   * Registers a job as PUT /v1/jobs does (canonicalisation, validation, evaluation, placement,
+   * task start). Takes an api.Job or {Job: api.Job}. Throws on an invalid job.
+   */
+  registerJob(job: NomadJobJson): { EvalID: string; JobModifyIndex: number } {
+    const inner = isObject(field(job, 'Job')) && field(job, 'ID') === undefined ? (field(job, 'Job') as Record<string, unknown>) : job;
+    let canonical;
+    try {
+      canonical = canonicalJob(inner, { agentRegion: this.region }, 'Job');
+    } catch (e) {
+      if (e instanceof DecodeError) throw new Error(`sim: ${e.message}`);
+      throw e;
+    }
+    const errors = validateJob(canonical);
+    if (errors.length > 0) throw new Error(`sim: invalid job: ${multierrorText(errors)}`);
+    const out = this.state.register(canonical, this.aclToken !== undefined ? { tokenAccessor: this.tokenAccessor } : {});
+    return { EvalID: out.EvalID, JobModifyIndex: out.JobModifyIndex };
+  }
+
+  /**
+   * Creates n dtle jobs (groups src and dest, driver dtle) named sim-dtle-00001…, running with
+   * allocations (default) or, with withAllocs false, registered only (pending, no evaluation).
+   */
+  seedDtleJobs(n: number, opts: { withAllocs?: boolean } = {}): void {
+    const template = canonicalJob(dtleTemplate('template', this.state.datacenter), { agentRegion: this.region }, 'Job');
+    const width = Math.max(5, String(this.seeded + n).length);
+    const ids: string[] = [];
+    while (ids.length < n) {
+      this.seeded += 1;
+      const id = `sim-dtle-${String(this.seeded).padStart(width, '0')}`;
+      if (this.state.job(template.Namespace, id)) continue;
+      ids.push(id);
+    }
+    this.state.seedJobs(template, ids, opts.withAllocs !== false);
+  }
+
+  /** The dtle driver reports a stage: appends a Driver event (DriverMessage/DisplayMessage = stage) to the group's running tasks. */
+  setTaskStage(jobId: string, group: 'src' | 'dest', stage: 'job_stage_full' | 'job_stage_incr'): void {
+    this.state.setTaskStage(null, jobId, group, stage);
+  }
+
+  /** Nomad's garbage collection of a stopped job: removes it with its allocations and evaluations. */
+  gcJob(jobId: string, namespace = 'default'): void {
+    const r = this.state.jobs.get(jobKey(namespace, jobId));
+    if (!r) throw new Error(`sim: no job ${JSON.stringify(jobId)}`);
+    this.state.gc(namespace, jobId);
+  }
+
+  resetCalls(): void {
+    this.calls.length = 0;
+  }
+}
+
+function uuidFrom(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}

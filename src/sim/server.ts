@@ -1,0 +1,1067 @@
+/**
+ * The simulator's HTTP server: Nomad 1.x paths, methods, query parameters, headers, status codes
+ * and error texts (command/agent/*_endpoint.go, command/agent/http.go at v1.11.3), answered from
+ * SimState. Plain node:http: the raw path is kept, so an encoded `/` (%2F) stays inside one ID.
+ */
+import http from 'node:http';
+import { canonicalJob, DecodeError, decodeWriteRequest, field, isObject, multierrorText, validateJob } from './decode';
+import { GoJsonSyntaxError, goDecode } from './gojson';
+import { toJson } from './json';
+import { allocStub, jobStub, NOMAD_REVISION, NOMAD_VERSION, nodeStub, omitEmpty } from './shapes';
+import { allocTerminal, SimHttpError, type SimState } from './state';
+import type { AgentMember, Allocation, Evaluation, Node, StrMap, Variable } from './types';
+
+/** Fault switches (reliability tests). */
+export interface SimFaults {
+  /** delay before every answer */
+  delayMs: number;
+  /** answer every request with this status and `statusBody` (plain text) */
+  status: number | null;
+  statusBody: string;
+  /** answer every request 200 with a body that is not JSON */
+  malformed: boolean;
+  /** no cluster leader: 500 "No cluster leader" except for agent and status calls and ?stale reads */
+  noLeader: boolean;
+}
+
+export interface ServerContext {
+  state: SimState;
+  faults: SimFaults;
+  calls: Array<{ method: string; path: string; query: string }>;
+  aclToken: string | undefined;
+  tokenAccessor: string;
+  blockingMaxWaitMs: number;
+  member: AgentMember;
+  leaderAddr: string;
+  agentNode: { name: string; address: string };
+}
+
+interface Req {
+  method: string;
+  /** the path as sent (still percent-encoded) */
+  rawPath: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  abort: AbortSignal;
+}
+
+interface Res {
+  status: number;
+  /** JSON value (written by toJson), or already written JSON text */
+  json?: unknown;
+  jsonText?: string;
+  text?: string;
+  headers?: Record<string, string>;
+  /** set X-Nomad-KnownLeader / X-Nomad-LastContact (query meta) */
+  meta?: boolean;
+}
+
+const PLAIN = 'text/plain; charset=utf-8';
+const INVALID_METHOD = 'Invalid method';
+
+const err = (status: number, message: string): SimHttpError => new SimHttpError(status, message);
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Go's time.ParseDuration, in milliseconds; null when it is not a duration. */
+export function parseGoDuration(text: string): number | null {
+  if (text === '0') return 0;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+  let s = text;
+  let sign = 1;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    if (s.startsWith('-')) sign = -1;
+    s = s.slice(1);
+  }
+  if (s === '') return null;
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  re.lastIndex = 0;
+  while (re.lastIndex < s.length) {
+    const m = re.exec(s);
+    if (!m) return null;
+    total += Number(m[1]) * (units[m[2] as string] as number);
+  }
+  return sign * total;
+}
+
+/** Go's strconv.ParseBool */
+function parseGoBool(v: string): boolean | null {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  return null;
+}
+
+function boolParam(req: Req, name: string): boolean | null {
+  const v = req.query.get(name);
+  if (v === null || v === '') return null;
+  const b = parseGoBool(v);
+  if (b === null) throw err(500, `Failed to parse value of ${JSON.stringify(name)} (${v}) as a bool: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return b;
+}
+
+/** The body decoded as Nomad's agent decodes it (Go's json.Decoder; 400 with Go's text). */
+function parseBody(req: Req): unknown {
+  if (req.body === '') throw err(400, 'Request body is empty');
+  try {
+    return goDecode(req.body);
+  } catch (e) {
+    if (e instanceof GoJsonSyntaxError) throw err(400, e.message);
+    throw e;
+  }
+}
+
+export class SimServer {
+  readonly server: http.Server;
+
+  constructor(private readonly ctx: ServerContext) {
+    this.server = http.createServer((req, res) => {
+      void this.handle(req, res);
+    });
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q >= 0 ? url.slice(0, q) : url;
+    const rawQuery = q >= 0 ? url.slice(q + 1) : '';
+    const method = (req.method ?? 'GET').toUpperCase();
+    this.ctx.calls.push({ method, path: rawPath, query: rawQuery });
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+
+    const faults = this.ctx.faults;
+    if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
+    if (res.destroyed) return;
+    if (faults.status !== null) {
+      this.write(res, { status: faults.status, text: faults.statusBody });
+      return;
+    }
+    if (faults.malformed) {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Nomad-Index': String(this.ctx.state.index) });
+      res.end('{"ID": "malformed", "TaskGroups": [');
+      return;
+    }
+
+    const r: Req = { method, rawPath, query: new URLSearchParams(rawQuery), headers: req.headers, body, abort: abort.signal };
+    let out: Res;
+    try {
+      out = await this.route(r);
+    } catch (e) {
+      if (e instanceof SimHttpError) out = { status: e.status, text: e.message };
+      else out = { status: 500, text: e instanceof Error ? e.message : String(e) };
+    }
+    if (res.destroyed) return;
+    this.write(res, out, r);
+  }
+
+  private write(res: http.ServerResponse, out: Res, req?: Req): void {
+    const headers: Record<string, string> = { ...(out.headers ?? {}) };
+    if (out.meta) {
+      headers['X-Nomad-KnownLeader'] = this.ctx.faults.noLeader ? 'false' : 'true';
+      headers['X-Nomad-LastContact'] = '0';
+    }
+    if (out.text !== undefined) {
+      headers['Content-Type'] = PLAIN;
+      res.writeHead(out.status, headers);
+      res.end(out.text);
+      return;
+    }
+    if (out.json === undefined && out.jsonText === undefined) {
+      res.writeHead(out.status, headers);
+      res.end();
+      return;
+    }
+    const prettyParam = req?.query.get('pretty');
+    const pretty = prettyParam !== null && prettyParam !== undefined && prettyParam !== '0';
+    let text: string;
+    if (out.jsonText !== undefined) text = pretty ? toJson(JSON.parse(out.jsonText) as unknown, true) + '\n' : out.jsonText;
+    else text = toJson(out.json, pretty) + (pretty ? '\n' : '');
+    headers['Content-Type'] = 'application/json';
+    res.writeHead(out.status, headers);
+    res.end(text);
+  }
+
+  /* ------------------------------------------------------------------ common parsing */
+
+  private token(req: Req): string {
+    const h = req.headers['x-nomad-token'];
+    const v = Array.isArray(h) ? h[0] : h;
+    if (v !== undefined && v.trim() !== '') return v.trim();
+    const auth = req.headers.authorization;
+    if (auth) {
+      const parts = auth.split(' ');
+      if (parts.length > 1 && (parts[0] as string).toLowerCase() === 'bearer') return (parts.slice(1).join(' ').trim().split(' ')[0] as string).trim();
+    }
+    return '';
+  }
+
+  private acl(req: Req): void {
+    if (this.ctx.aclToken === undefined) return;
+    const t = this.token(req);
+    if (t === '') throw err(403, 'Permission denied');
+    if (t !== this.ctx.aclToken) throw err(403, 'ACL token not found');
+  }
+
+  private region(req: Req): void {
+    const r = req.query.get('region');
+    if (r !== null && r !== '' && r !== this.ctx.state.region) throw err(500, 'No path to region');
+  }
+
+  /** A call that needs the leader (every RPC but ?stale reads). */
+  private leader(req: Req, read: boolean): void {
+    if (!this.ctx.faults.noLeader) return;
+    if (read && req.query.has('stale')) return;
+    throw err(500, 'No cluster leader');
+  }
+
+  private namespace(req: Req): string {
+    const n = req.query.get('namespace');
+    return n !== null && n !== '' ? n : 'default';
+  }
+
+  /** parseWait: ?wait and ?index (400 "Invalid wait time" / "Invalid index"). */
+  private waitParams(req: Req): { minIndex: number; waitMs: number } {
+    const stale = req.query.get('stale');
+    if (stale !== null && stale !== '' && parseGoBool(stale) === null) throw err(400, 'Expect `true` or `false` for `stale` query string parameter');
+    let waitMs = 0;
+    const wait = req.query.get('wait');
+    if (wait !== null && wait !== '') {
+      const d = parseGoDuration(wait);
+      if (d === null) throw err(400, 'Invalid wait time');
+      waitMs = d;
+    }
+    let minIndex = 0;
+    const idx = req.query.get('index');
+    if (idx !== null && idx !== '') {
+      if (!/^\d+$/.test(idx)) throw err(400, 'Invalid index');
+      minIndex = Number(idx);
+    }
+    const perPage = req.query.get('per_page');
+    if (perPage !== null && perPage !== '' && !/^-?\d+$/.test(perPage)) throw err(400, 'Expect a number for `per_page` query string parameter');
+    return { minIndex, waitMs };
+  }
+
+  /** A read: region, token, leader, then Nomad's blocking query (runs `run` until its index passes ?index or the wait ends). */
+  private async read(req: Req, run: () => { index: number; res: Res }): Promise<Res> {
+    this.region(req);
+    const { minIndex, waitMs } = this.waitParams(req);
+    this.acl(req);
+    this.leader(req, true);
+    let r = run();
+    if (minIndex > 0 && r.index <= minIndex) {
+      const max = this.ctx.blockingMaxWaitMs;
+      const wait = waitMs <= 0 || waitMs > max ? max : waitMs;
+      const deadline = Date.now() + wait;
+      for (;;) {
+        const changed = await this.ctx.state.nextChange(deadline - Date.now(), req.abort);
+        r = run();
+        if (!changed || r.index > minIndex) break;
+      }
+    }
+    const res = r.res;
+    return { ...res, meta: true, headers: { ...(res.headers ?? {}), 'X-Nomad-Index': String(r.index) } };
+  }
+
+  /** A write: region, token, leader. */
+  private write_(req: Req): void {
+    this.region(req);
+    this.acl(req);
+    this.leader(req, false);
+  }
+
+  /* ------------------------------------------------------------------ routing */
+
+  private async route(req: Req): Promise<Res> {
+    const p = req.rawPath;
+    const m = req.method;
+    if (p === '/v1/jobs') {
+      if (m === 'GET') return this.jobList(req);
+      if (m === 'PUT' || m === 'POST') return this.jobRegister(req, null);
+      throw err(405, INVALID_METHOD);
+    }
+    if (p.startsWith('/v1/job/')) return this.jobSpecific(req, p.slice('/v1/job/'.length));
+    if (p === '/v1/validate/job') {
+      if (m !== 'PUT' && m !== 'POST') throw err(405, INVALID_METHOD);
+      return this.validate(req);
+    }
+    if (p === '/v1/allocations') {
+      if (m !== 'GET') throw err(405, INVALID_METHOD);
+      return this.allocList(req);
+    }
+    if (p.startsWith('/v1/allocation/')) return this.allocSpecific(req, p.slice('/v1/allocation/'.length));
+    if (p === '/v1/evaluations') {
+      if (m !== 'GET') throw err(405, INVALID_METHOD);
+      return this.evalList(req);
+    }
+    if (p.startsWith('/v1/evaluation/')) return this.evalSpecific(req, p.slice('/v1/evaluation/'.length));
+    if (p === '/v1/deployments') {
+      if (m !== 'GET') throw err(405, INVALID_METHOD);
+      return this.deploymentList(req);
+    }
+    if (p.startsWith('/v1/deployment/')) return this.deploymentSpecific(req, p.slice('/v1/deployment/'.length));
+    if (p === '/v1/nodes') {
+      if (m !== 'GET') throw err(405, INVALID_METHOD);
+      return this.nodeList(req);
+    }
+    if (p.startsWith('/v1/node/')) return this.nodeSpecific(req, p.slice('/v1/node/'.length));
+    if (p === '/v1/agent/members') {
+      if (m !== 'GET') throw err(405, INVALID_METHOD);
+      this.region(req);
+      this.waitParams(req);
+      this.acl(req);
+      return { status: 200, json: { ServerName: this.ctx.agentNode.name, ServerRegion: this.ctx.state.region, ServerDC: this.ctx.state.datacenter, Members: [this.ctx.member] } };
+    }
+    if (p === '/v1/agent/self') {
+      if (m !== 'GET') throw err(405, INVALID_METHOD);
+      this.acl(req);
+      return { status: 200, json: this.agentSelf() };
+    }
+    if (p === '/v1/agent/health') {
+      if (m !== 'GET') throw err(405, INVALID_METHOD);
+      return { status: 200, json: { client: { ok: true, message: 'ok' }, server: { ok: true, message: 'ok' } } };
+    }
+    if (p === '/v1/status/leader') {
+      if (m !== 'GET') throw err(405, INVALID_METHOD);
+      this.region(req);
+      this.waitParams(req);
+      return { status: 200, json: this.ctx.faults.noLeader ? '' : this.ctx.leaderAddr };
+    }
+    if (p === '/v1/status/peers') {
+      if (m !== 'GET') throw err(405, INVALID_METHOD);
+      this.region(req);
+      this.waitParams(req);
+      return { status: 200, json: [this.ctx.leaderAddr] };
+    }
+    if (p === '/v1/regions') {
+      if (m !== 'GET') throw err(405, INVALID_METHOD);
+      this.region(req);
+      this.waitParams(req);
+      return { status: 200, json: [this.ctx.state.region] };
+    }
+    if (p.startsWith('/v1/client/allocation/')) return this.clientAlloc(req, p.slice('/v1/client/allocation/'.length));
+    if (p === '/v1/vars') {
+      if (m !== 'GET') throw err(405, INVALID_METHOD);
+      return this.varList(req);
+    }
+    if (p.startsWith('/v1/var/')) return this.varSpecific(req, p.slice('/v1/var/'.length));
+    // command/agent/http.go handleRootFallthrough: anything else is a bare 404
+    return { status: 404 };
+  }
+
+  /* ------------------------------------------------------------------ jobs */
+
+  private jobList(req: Req): Promise<Res> {
+    const ns = this.namespace(req);
+    const prefix = req.query.get('prefix') ?? '';
+    const meta = boolParam(req, 'meta') === true;
+    const st = this.ctx.state;
+    return this.read(req, () => {
+      const index = st.indexOf('jobs', 'job_summary');
+      const key = `${ns}\u0000${prefix}\u0000${meta ? 1 : 0}`;
+      const cached = st.listCache.get(key);
+      if (cached && cached.index === index && st.index === cached.index) return { index, res: { status: 200, jsonText: cached.body } };
+      const parts: string[] = [];
+      for (const r of st.jobList()) {
+        if (ns !== '*' && r.job.Namespace !== ns) continue;
+        if (prefix !== '' && !r.job.ID.startsWith(prefix)) continue;
+        parts.push(meta ? toJson(jobStub(r.job, r.summary, true)) : st.stubJsonOf(r));
+      }
+      const body = `[${parts.join(',')}]`;
+      st.listCache.set(key, { index, body });
+      if (st.listCache.size > 64) st.listCache.delete(st.listCache.keys().next().value as string);
+      return { index, res: { status: 200, jsonText: body } };
+    });
+  }
+
+  /** PUT/POST /v1/jobs and /v1/job/{id}: command/agent jobUpdate + Job.Register. */
+  private jobRegister(req: Req, pathId: string | null): Res {
+    const body = parseBody(req);
+    let fields;
+    try {
+      fields = decodeWriteRequest(body, 'JobRegisterRequest');
+    } catch (e) {
+      if (e instanceof DecodeError) throw err(400, e.message);
+      throw e;
+    }
+    if (!fields.job) throw err(400, 'Job must be specified');
+    if (!fields.jobIdGiven) throw err(400, "Job ID hasn't been provided");
+    let job;
+    try {
+      job = canonicalJob(fields.job, this.scope(req, fields.region, fields.namespace));
+    } catch (e) {
+      if (e instanceof DecodeError) throw err(400, e.message);
+      throw e;
+    }
+    if (pathId !== null && job.ID !== pathId) throw err(400, 'Job ID does not match name');
+    if (job.Type === 'system' && job.TaskGroups.some((tg) => tg.Scaling !== null)) {
+      throw err(400, 'Task groups with job type system do not support scaling blocks');
+    }
+    this.write_(req);
+    const errors = validateJob(job);
+    if (errors.length > 0) throw err(500, multierrorText(errors));
+    const out = this.ctx.state.register(job, {
+      enforceIndex: fields.enforceIndex,
+      jobModifyIndex: fields.jobModifyIndex,
+      ...(this.ctx.aclToken !== undefined ? { tokenAccessor: this.ctx.tokenAccessor } : {}),
+    });
+    return {
+      status: 200,
+      headers: { 'X-Nomad-Index': String(out.Index) },
+      json: { EvalID: out.EvalID, EvalCreateIndex: out.EvalCreateIndex, JobModifyIndex: out.JobModifyIndex, Warnings: out.Warnings, Index: out.Index, LastContact: 0, KnownLeader: false, NextToken: '' },
+    };
+  }
+
+  private scope(req: Req, bodyRegion: string, bodyNamespace: string) {
+    const qr = req.query.get('region') ?? '';
+    const qn = req.query.get('namespace') ?? '';
+    return { agentRegion: this.ctx.state.region, queryRegion: qr, queryNamespace: qn, bodyRegion, bodyNamespace };
+  }
+
+  private static readonly JOB_SUFFIXES = [
+    'evaluate',
+    'allocations',
+    'evaluations',
+    'periodic/force',
+    'plan',
+    'summary',
+    'dispatch',
+    'dispatch/payload',
+    'versions',
+    'revert',
+    'deployments',
+    'deployment',
+    'stable',
+    'scale',
+    'services',
+    'submission',
+    'actions',
+    'action',
+  ];
+
+  private jobSpecific(req: Req, rest: string): Promise<Res> | Res {
+    let suffix = '';
+    for (const s of SimServer.JOB_SUFFIXES) {
+      if (rest.endsWith('/' + s) && rest.length > s.length + 1) {
+        if (s === 'payload' && !rest.endsWith('/dispatch/payload')) continue;
+        suffix = s;
+        break;
+      }
+    }
+    const id = decodeSegment(suffix === '' ? rest : rest.slice(0, rest.length - suffix.length - 1));
+    const m = req.method;
+    switch (suffix) {
+      case '':
+        if (m === 'GET') return this.jobRead(req, id);
+        if (m === 'PUT' || m === 'POST') return this.jobRegister(req, id);
+        if (m === 'DELETE') return this.jobDelete(req, id);
+        throw err(405, INVALID_METHOD);
+      case 'allocations':
+        if (m !== 'GET') throw err(405, INVALID_METHOD);
+        return this.jobAllocations(req, id);
+      case 'evaluations':
+        if (m !== 'GET') throw err(405, INVALID_METHOD);
+        return this.jobEvaluations(req, id);
+      case 'summary':
+        return this.jobSummary(req, id);
+      case 'versions':
+        return this.jobVersions(req, id);
+      case 'deployment':
+        if (m !== 'GET') throw err(405, INVALID_METHOD);
+        return this.jobDeployment(req, id, false);
+      case 'deployments':
+        if (m !== 'GET') throw err(405, INVALID_METHOD);
+        return this.jobDeployment(req, id, true);
+      case 'evaluate':
+        if (m !== 'PUT' && m !== 'POST') throw err(405, INVALID_METHOD);
+        return this.jobEvaluate(req, id);
+      default:
+        return { status: 404 };
+    }
+  }
+
+  private jobRead(req: Req, id: string): Promise<Res> {
+    const ns = this.namespace(req);
+    const st = this.ctx.state;
+    return this.read(req, () => {
+      const r = st.job(ns, id);
+      if (!r) return { index: st.indexOf('jobs'), res: { status: 404, text: 'job not found' } };
+      return { index: Math.max(r.job.ModifyIndex, 1), res: { status: 200, json: r.job } };
+    });
+  }
+
+  private jobDelete(req: Req, id: string): Res {
+    const purge = boolParam(req, 'purge') === true;
+    boolParam(req, 'global');
+    const ep = req.query.get('eval_priority');
+    if (ep !== null && ep !== '') {
+      if (!/^-?\d+$/.test(ep)) throw err(500, `Failed to parse value of "eval_priority" (${ep}) as a int: strconv.Atoi: parsing ${JSON.stringify(ep)}: invalid syntax`);
+      const n = Number(ep);
+      if (n > 0 && (n < 1 || n > 100)) throw err(400, 'Eval priority must be between 1 and 100');
+    }
+    this.write_(req);
+    const out = this.ctx.state.deregister(this.namespace(req), id, purge);
+    return {
+      status: 200,
+      headers: { 'X-Nomad-Index': String(out.Index) },
+      json: { EvalID: out.EvalID, EvalCreateIndex: out.EvalCreateIndex, JobModifyIndex: out.JobModifyIndex, VolumeEvalID: out.VolumeEvalID, VolumeEvalIndex: out.VolumeEvalIndex, Index: out.Index, LastContact: 0, KnownLeader: false, NextToken: '' },
+    };
+  }
+
+  private jobAllocations(req: Req, id: string): Promise<Res> {
+    const ns = this.namespace(req);
+    const all = parseGoBool(req.query.get('all') ?? '') === true;
+    const st = this.ctx.state;
+    return this.read(req, () => {
+      const r = st.job(ns, id);
+      const index = st.indexOf('allocs');
+      if (!r) return { index, res: { status: 200, jsonText: '[]' } };
+      let allocs = st.allocsOfJob(r);
+      if (!all) allocs = allocs.filter((a) => a.Job.CreateIndex === r.job.CreateIndex);
+      const parts = allocs.map((a) => {
+        const rec = st.allocs.get(a.ID);
+        return rec ? st.allocStubJsonOf(rec) : toJson(allocStub(a, { resources: false, taskStates: true }));
+      });
+      return { index, res: { status: 200, jsonText: `[${parts.join(',')}]` } };
+    });
+  }
+
+  private jobEvaluations(req: Req, id: string): Promise<Res> {
+    const ns = this.namespace(req);
+    const st = this.ctx.state;
+    return this.read(req, () => {
+      const r = st.job(ns, id);
+      const index = st.indexOf('evals');
+      return { index, res: { status: 200, json: r ? st.evalsOfJob(r).map((e) => omitEmpty(e)) : [] } };
+    });
+  }
+
+  private jobSummary(req: Req, id: string): Promise<Res> {
+    const ns = this.namespace(req);
+    const st = this.ctx.state;
+    return this.read(req, () => {
+      const r = st.job(ns, id);
+      if (!r) return { index: st.indexOf('job_summary'), res: { status: 404, text: 'job not found' } };
+      return { index: Math.max(r.summary.ModifyIndex, 1), res: { status: 200, json: r.summary } };
+    });
+  }
+
+  private jobVersions(req: Req, id: string): Promise<Res> {
+    const ns = this.namespace(req);
+    const diffs = boolParam(req, 'diffs') === true;
+    const st = this.ctx.state;
+    return this.read(req, () => {
+      const r = st.job(ns, id);
+      const index = st.indexOf('job_version');
+      if (!r) return { index, res: { status: 404, text: 'job versions not found' } };
+      const versions = r.versions.map((v) => (v.Version === r.job.Version ? r.job : v));
+      return { index, res: { status: 200, json: { Versions: versions, Diffs: diffs ? [] : null, Index: index, LastContact: 0, KnownLeader: true, NextToken: '' } } };
+    });
+  }
+
+  private jobDeployment(req: Req, id: string, all: boolean): Promise<Res> {
+    const ns = this.namespace(req);
+    const st = this.ctx.state;
+    return this.read(req, () => {
+      const r = st.job(ns, id);
+      const index = st.indexOf('deployment');
+      const list = r ? r.deploymentIds.map((d) => st.deployments.get(d)).filter((d) => d !== undefined).sort((a, b) => b.CreateIndex - a.CreateIndex) : [];
+      return { index, res: { status: 200, json: all ? list : (list[0] ?? null) } };
+    });
+  }
+
+  private jobEvaluate(req: Req, id: string): Res {
+    let jobId = id;
+    if (req.body !== '') {
+      const body = parseBody(req);
+      if (!isObject(body)) throw err(400, `json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type structs.JobEvaluateRequest`);
+      const bid = field(body, 'JobID');
+      if (typeof bid !== 'string' || bid === '') throw err(400, 'Job ID must be specified');
+      if (id !== '' && bid !== id) throw err(400, 'JobID not same as job name');
+      jobId = bid;
+    }
+    this.write_(req);
+    const st = this.ctx.state;
+    const r = st.job(this.namespace(req), jobId);
+    if (!r) throw err(500, 'job not found');
+    if (r.job.Periodic !== null) throw err(500, "can't evaluate periodic job");
+    if (r.job.ParameterizedJob !== null) throw err(500, "can't evaluate parameterized job");
+    const out = st.register(r.job);
+    return { status: 200, headers: { 'X-Nomad-Index': String(out.Index) }, json: { EvalID: out.EvalID, EvalCreateIndex: out.EvalCreateIndex, JobModifyIndex: out.JobModifyIndex, Warnings: '', Index: out.Index, LastContact: 0, KnownLeader: false, NextToken: '' } };
+  }
+
+  /** PUT/POST /v1/validate/job: JobValidateResponse (errors in the body, status 200). */
+  private validate(req: Req): Res {
+    const body = parseBody(req);
+    let fields;
+    let job;
+    try {
+      fields = decodeWriteRequest(body, 'JobValidateRequest');
+      if (!fields.job) throw err(400, 'Job must be specified');
+      job = canonicalJob(fields.job, this.scope(req, fields.region, ''), 'JobValidateRequest');
+    } catch (e) {
+      if (e instanceof DecodeError) throw err(400, e.message);
+      throw e;
+    }
+    this.region(req);
+    this.acl(req);
+    this.leader(req, false);
+    const errors = validateJob(job);
+    return {
+      status: 200,
+      json: {
+        DriverConfigValidated: true,
+        ValidationErrors: errors.length > 0 ? errors : null,
+        Error: errors.length > 0 ? multierrorText(errors) : '',
+        Warnings: '',
+      },
+    };
+  }
+
+  /* ------------------------------------------------------------------ allocations */
+
+  private allocList(req: Req): Promise<Res> {
+    const ns = this.namespace(req);
+    const prefix = req.query.get('prefix') ?? '';
+    const resources = boolParam(req, 'resources');
+    const taskStates = boolParam(req, 'task_states');
+    const st = this.ctx.state;
+    return this.read(req, () => {
+      const index = st.indexOf('allocs');
+      const recs = [...st.allocs.values()].filter((r) => (ns === '*' || r.alloc.Namespace === ns) && r.alloc.ID.startsWith(prefix));
+      recs.sort((a, b) => (a.alloc.ID < b.alloc.ID ? -1 : 1));
+      const custom = resources === true || taskStates === false;
+      const parts = recs.map((r) => (custom ? toJson(allocStub(r.alloc, { resources: resources === true, taskStates: taskStates !== false })) : st.allocStubJsonOf(r)));
+      return { index, res: { status: 200, jsonText: `[${parts.join(',')}]` } };
+    });
+  }
+
+  private allocSpecific(req: Req, rest: string): Promise<Res> | Res {
+    const tokens = rest.split('/');
+    if (tokens.length > 2) throw err(404, 'resource not found');
+    const id = decodeSegment(tokens[0] as string);
+    if (tokens.length === 2) {
+      if (tokens[1] === 'stop') return this.allocStop(req, id);
+      throw err(404, 'resource not found');
+    }
+    if (req.method !== 'GET') throw err(405, INVALID_METHOD);
+    const st = this.ctx.state;
+    return this.read(req, () => {
+      const r = st.allocs.get(id);
+      if (!r || (this.namespace(req) !== '*' && r.alloc.Namespace !== this.namespace(req))) return { index: st.indexOf('allocs'), res: { status: 404, text: 'alloc not found' } };
+      return { index: r.alloc.ModifyIndex, res: { status: 200, json: omitEmpty(r.alloc) } };
+    });
+  }
+
+  private allocStop(req: Req, id: string): Res {
+    if (req.method !== 'PUT' && req.method !== 'POST') throw err(405, INVALID_METHOD);
+    boolParam(req, 'no_shutdown_delay');
+    boolParam(req, 'reschedule');
+    this.write_(req);
+    const st = this.ctx.state;
+    const r = st.allocs.get(id);
+    if (!r) throw err(404, 'allocation not found');
+    const jr = st.job(r.alloc.Namespace, r.alloc.JobID);
+    if (!jr) throw err(404, 'allocation not found');
+    // the scheduler replaces a stopped allocation: a forced evaluation of the job does the same here
+    const idx = st.bump('allocs');
+    st.allocs.set(id, { alloc: { ...r.alloc, DesiredTransition: { ...r.alloc.DesiredTransition, Migrate: true }, ModifyIndex: idx }, stubJson: null });
+    const out = st.register(jr.job);
+    return { status: 200, headers: { 'X-Nomad-Index': String(out.Index) }, json: { EvalID: out.EvalID, Index: out.Index } };
+  }
+
+  /** GET /v1/client/allocation/{id}/stats: the client's AllocResourceUsage. */
+  private clientAlloc(req: Req, rest: string): Promise<Res> | Res {
+    const tokens = rest.split('/');
+    if (tokens.length !== 2) throw err(404, 'resource not found');
+    const id = decodeSegment(tokens[0] as string);
+    if (tokens[1] !== 'stats') throw err(404, 'resource not found');
+    this.region(req);
+    this.acl(req);
+    const r = this.ctx.state.allocs.get(id);
+    if (!r) throw err(404, `Unknown allocation ${JSON.stringify(id)}`);
+    const task = req.query.get('task') ?? '';
+    const a = r.alloc;
+    const ts = BigInt(Date.now()) * 1_000_000n;
+    const usage = (cpu: number, rss: number) => ({
+      MemoryStats: { RSS: rss, Cache: 0, Swap: 0, MappedFile: 0, Usage: rss + 4096, MaxUsage: rss + 8192, KernelUsage: 0, KernelMaxUsage: 0, Measured: ['RSS', 'Cache', 'Swap', 'Usage', 'Max Usage', 'Kernel Usage', 'Kernel Max Usage'] },
+      CpuStats: { SystemMode: cpu / 4, UserMode: (cpu * 3) / 4, TotalTicks: cpu * 24, ThrottledPeriods: 0, ThrottledTime: 0, Percent: cpu, Measured: ['System Mode', 'User Mode', 'Percent'] },
+      DeviceStats: [],
+    });
+    const tasks: Record<string, unknown> = {};
+    let totalCpu = 0;
+    let totalRss = 0;
+    if (!allocTerminal(a)) {
+      for (const [name, state] of Object.entries(a.TaskStates ?? {})) {
+        if (state.State !== 'running') continue;
+        if (task !== '' && name !== task) continue;
+        const cpu = 1.5 + (name.length % 3) * 0.25;
+        const rss = 48 * 1024 * 1024;
+        totalCpu += cpu;
+        totalRss += rss;
+        tasks[name] = { ResourceUsage: usage(cpu, rss), Timestamp: ts, Pids: null };
+      }
+    }
+    if (task !== '' && !Object.prototype.hasOwnProperty.call(a.TaskStates ?? {}, task)) throw err(500, `task ${JSON.stringify(task)} not found`);
+    return { status: 200, json: { ResourceUsage: usage(totalCpu, totalRss), Tasks: tasks, Timestamp: Object.keys(tasks).length > 0 ? ts : 0 } };
+  }
+
+  /* ------------------------------------------------------------------ evaluations */
+
+  private evalList(req: Req): Promise<Res> {
+    const ns = this.namespace(req);
+    const prefix = req.query.get('prefix') ?? '';
+    const status = req.query.get('status') ?? '';
+    const jobId = req.query.get('job') ?? '';
+    const st = this.ctx.state;
+    return this.read(req, () => {
+      const index = st.indexOf('evals');
+      const list = [...st.evals.values()]
+        .filter((e) => (ns === '*' || e.Namespace === ns) && e.ID.startsWith(prefix) && (status === '' || e.Status === status) && (jobId === '' || e.JobID === jobId))
+        .sort((a, b) => (a.ID < b.ID ? -1 : 1))
+        .map((e) => omitEmpty(e));
+      return { index, res: { status: 200, json: list } };
+    });
+  }
+
+  private evalSpecific(req: Req, rest: string): Promise<Res> {
+    const st = this.ctx.state;
+    if (rest.endsWith('/allocations')) {
+      const id = decodeSegment(rest.slice(0, -'/allocations'.length));
+      if (req.method !== 'GET') throw err(405, INVALID_METHOD);
+      return this.read(req, () => {
+        const index = st.indexOf('allocs');
+        const parts = [...st.allocs.values()]
+          .filter((r) => r.alloc.EvalID === id)
+          .sort((a, b) => (a.alloc.ID < b.alloc.ID ? -1 : 1))
+          .map((r) => st.allocStubJsonOf(r));
+        return { index, res: { status: 200, jsonText: `[${parts.join(',')}]` } };
+      });
+    }
+    const id = decodeSegment(rest);
+    if (req.method !== 'GET') throw err(405, INVALID_METHOD);
+    const related = req.query.get('related') === 'true';
+    return this.read(req, () => {
+      const e = st.evals.get(id);
+      if (!e) return { index: st.indexOf('evals'), res: { status: 404, text: 'eval not found' } };
+      const view: Evaluation = related ? { ...e, RelatedEvals: this.relatedEvals(e) } : e;
+      return { index: e.ModifyIndex, res: { status: 200, json: omitEmpty(view) } };
+    });
+  }
+
+  private relatedEvals(e: Evaluation) {
+    const st = this.ctx.state;
+    return [...st.evals.values()]
+      .filter((x) => x.ID !== e.ID && x.JobID === e.JobID && (x.PreviousEval === e.ID || e.PreviousEval === x.ID || e.BlockedEval === x.ID || x.BlockedEval === e.ID))
+      .map((x) => ({ ID: x.ID, Namespace: x.Namespace, Priority: x.Priority, Type: x.Type, TriggeredBy: x.TriggeredBy, JobID: x.JobID, NodeID: x.NodeID, DeploymentID: x.DeploymentID, Status: x.Status, StatusDescription: x.StatusDescription, WaitUntil: x.WaitUntil, NextEval: x.NextEval, PreviousEval: x.PreviousEval, BlockedEval: x.BlockedEval, CreateIndex: x.CreateIndex, ModifyIndex: x.ModifyIndex, CreateTime: x.CreateTime, ModifyTime: x.ModifyTime }));
+  }
+
+  /* ------------------------------------------------------------------ deployments */
+
+  private deploymentList(req: Req): Promise<Res> {
+    const ns = this.namespace(req);
+    const prefix = req.query.get('prefix') ?? '';
+    const st = this.ctx.state;
+    return this.read(req, () => ({
+      index: st.indexOf('deployment'),
+      res: {
+        status: 200,
+        json: [...st.deployments.values()].filter((d) => (ns === '*' || d.Namespace === ns) && d.ID.startsWith(prefix)).sort((a, b) => (a.ID < b.ID ? -1 : 1)),
+      },
+    }));
+  }
+
+  private deploymentSpecific(req: Req, rest: string): Promise<Res> {
+    const id = decodeSegment(rest);
+    if (req.method !== 'GET') throw err(405, INVALID_METHOD);
+    const st = this.ctx.state;
+    return this.read(req, () => {
+      const d = st.deployments.get(id);
+      if (!d) return { index: st.indexOf('deployment'), res: { status: 404, text: 'deployment not found' } };
+      return { index: d.ModifyIndex, res: { status: 200, json: d } };
+    });
+  }
+
+  /* ------------------------------------------------------------------ nodes */
+
+  private nodeList(req: Req): Promise<Res> {
+    const prefix = req.query.get('prefix') ?? '';
+    let resources: boolean | null;
+    let os: boolean | null;
+    try {
+      resources = boolParam(req, 'resources');
+      os = boolParam(req, 'os');
+    } catch (e) {
+      throw err(400, `Failed to parse node list fields: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const st = this.ctx.state;
+    return this.read(req, () => ({
+      index: st.indexOf('nodes'),
+      res: { status: 200, json: st.nodes.filter((n) => n.ID.startsWith(prefix)).map((n) => nodeStub(n, { resources: resources === true, os: os === true })) },
+    }));
+  }
+
+  private nodeSpecific(req: Req, rest: string): Promise<Res> | Res {
+    const st = this.ctx.state;
+    const m = req.method;
+    if (rest.endsWith('/evaluate')) {
+      const id = decodeSegment(rest.slice(0, -'/evaluate'.length));
+      if (m !== 'PUT' && m !== 'POST') throw err(405, INVALID_METHOD);
+      this.write_(req);
+      const out = st.evaluateNode(id);
+      return {
+        status: 200,
+        headers: { 'X-Nomad-Index': String(out.index) },
+        json: {
+          HeartbeatTTL: 0,
+          EvalIDs: out.evalIds.length > 0 ? out.evalIds : null,
+          EvalCreateIndex: out.index,
+          NodeModifyIndex: 0,
+          Features: 0,
+          LeaderRPCAddr: this.ctx.leaderAddr,
+          NumNodes: st.nodes.length,
+          Servers: [{ RPCAdvertiseAddr: this.ctx.leaderAddr, RPCMajorVersion: 1, RPCMinorVersion: 1, Datacenter: st.datacenter }],
+          SchedulingEligibility: '',
+          SignedIdentity: null,
+          Index: out.index,
+          LastContact: 0,
+          KnownLeader: false,
+          NextToken: '',
+        },
+      };
+    }
+    if (rest.endsWith('/allocations')) {
+      const id = decodeSegment(rest.slice(0, -'/allocations'.length));
+      if (m !== 'GET') throw err(405, INVALID_METHOD);
+      return this.read(req, () => {
+        const allocs: Allocation[] = [...st.allocs.values()].map((r) => r.alloc).filter((a) => a.NodeID === id);
+        let index = 0;
+        for (const a of allocs) index = Math.max(index, a.ModifyIndex);
+        if (index === 0) index = st.indexOf('allocs');
+        return { index, res: { status: 200, json: allocs.sort((a, b) => (a.ID < b.ID ? -1 : 1)).map((a) => omitEmpty(a)) } };
+      });
+    }
+    for (const s of ['/drain', '/eligibility', '/purge']) {
+      if (rest.endsWith(s)) {
+        if (m !== 'PUT' && m !== 'POST') throw err(405, INVALID_METHOD);
+        return { status: 404 };
+      }
+    }
+    const id = decodeSegment(rest);
+    if (m !== 'GET') throw err(405, INVALID_METHOD);
+    return this.read(req, () => {
+      const n: Node | undefined = st.node(id);
+      if (!n) return { index: st.indexOf('nodes'), res: { status: 404, text: 'node not found' } };
+      return { index: n.ModifyIndex, res: { status: 200, json: n } };
+    });
+  }
+
+  /* ------------------------------------------------------------------ agent */
+
+  private agentSelf(): unknown {
+    const st = this.ctx.state;
+    const addr = this.ctx.agentNode.address;
+    return {
+      config: {
+        Region: st.region,
+        Datacenter: st.datacenter,
+        NodeName: this.ctx.agentNode.name,
+        DataDir: '/opt/nomad/data',
+        PluginDir: '/opt/nomad/data/plugins',
+        LogLevel: 'INFO',
+        LogJson: false,
+        LogFile: '',
+        LogIncludeLocation: false,
+        LogRotateDuration: '',
+        LogRotateBytes: 0,
+        LogRotateMaxFiles: 0,
+        BindAddr: '0.0.0.0',
+        EnableDebug: false,
+        Ports: { HTTP: 4646, RPC: 4647, Serf: 4648 },
+        Addresses: { HTTP: '0.0.0.0', RPC: '0.0.0.0', Serf: '0.0.0.0' },
+        AdvertiseAddrs: { HTTP: `${addr}:4646`, RPC: `${addr}:4647`, Serf: `${addr}:4648` },
+        Client: {
+          Enabled: true,
+          StateDir: '/opt/nomad/data/client',
+          AllocDir: '/opt/nomad/data/alloc',
+          AllocMountsDir: '',
+          Servers: [`${addr}:4647`],
+          NodeClass: '',
+          NodePool: 'default',
+          Options: null,
+          Meta: null,
+          NetworkInterface: '',
+          NetworkSpeed: 0,
+          CpuCompute: 0,
+          MemoryMB: 0,
+          DiskTotalMB: 0,
+          DiskFreeMB: 0,
+          MaxKillTimeout: '30s',
+          ClientMaxPort: 14512,
+          ClientMinPort: 14000,
+          MaxDynamicPort: 32000,
+          MinDynamicPort: 20000,
+          NoHostUUID: false,
+          GCInterval: 60_000_000_000,
+          GCParallelDestroys: 2,
+          GCDiskUsageThreshold: 80,
+          GCInodeUsageThreshold: 70,
+          GCMaxAllocs: 50,
+          ServerJoin: { StartJoin: null, RetryJoin: [], RetryMaxAttempts: 0, RetryInterval: 30_000_000_000 },
+        },
+        Server: {
+          Enabled: true,
+          AuthoritativeRegion: '',
+          BootstrapExpect: 1,
+          DataDir: '',
+          ProtocolVersion: 0,
+          RaftProtocol: 3,
+          NumSchedulers: 4,
+          EnabledSchedulers: null,
+          NodeGCThreshold: '',
+          JobGCInterval: '',
+          JobGCThreshold: '',
+          EvalGCThreshold: '',
+          DeploymentGCThreshold: '',
+          HeartbeatGrace: 0,
+          MinHeartbeatTTL: 0,
+          MaxHeartbeatsPerSecond: 0,
+          RejoinAfterLeave: false,
+          ServerJoin: { StartJoin: [], RetryJoin: [], RetryMaxAttempts: 0, RetryInterval: 30_000_000_000 },
+          DefaultSchedulerConfig: null,
+          JobMaxPriority: 100,
+          JobDefaultPriority: 50,
+        },
+        ACL: { Enabled: this.ctx.aclToken !== undefined, TokenTTL: 30_000_000_000, PolicyTTL: 30_000_000_000, RoleTTL: 30_000_000_000, ReplicationToken: '' },
+        Telemetry: { CollectionInterval: '1s', PublishAllocationMetrics: false, PublishNodeMetrics: false, PrometheusMetrics: false },
+        LeaveOnInt: false,
+        LeaveOnTerm: false,
+        EnableSyslog: false,
+        SyslogFacility: 'LOCAL0',
+        DisableUpdateCheck: false,
+        DisableAnonymousSignature: false,
+        Consuls: [{ Name: 'default', Addr: '127.0.0.1:8500', Token: '', ServerServiceName: 'nomad', ClientServiceName: 'nomad-client', AutoAdvertise: true }],
+        Vaults: [{ Name: 'default', Enabled: false, Addr: 'https://vault.service.consul:8200' }],
+        UI: { Enabled: true, ContentSecurityPolicy: null, Consul: null, Vault: null, Label: null },
+        DevMode: false,
+        Version: { Revision: NOMAD_REVISION, Version: NOMAD_VERSION, VersionMetadata: '', VersionPrerelease: '', BuildDate: '2025-01-01T00:00:00Z' },
+        Files: ['/etc/nomad.d/nomad.hcl'],
+        TLSConfig: { EnableHTTP: false, EnableRPC: false, VerifyServerHostname: false, VerifyHTTPSClient: false, CAFile: '', CertFile: '', KeyFile: '' },
+        HTTPAPIResponseHeaders: {},
+        Sentinel: null,
+        Autopilot: { CleanupDeadServers: true, ServerStabilizationTime: 10_000_000_000, LastContactThreshold: 200_000_000, MaxTrailingLogs: 250, MinQuorum: 0, EnableRedundancyZones: null, DisableUpgradeMigration: null, EnableCustomUpgrades: null },
+        Plugins: [{ Name: 'dtle', Args: null, Config: { nats_bind: '0.0.0.0:8193', nats_advertise: `${addr}:8193`, nomad_addr: `${addr}:4646`, consul: '127.0.0.1:8500', api_addr: '', data_dir: '/opt/nomad/data' } }],
+        Limits: { HTTPSHandshakeTimeout: '5s', HTTPMaxConnsPerClient: 100, RPCHandshakeTimeout: '5s', RPCMaxConnsPerClient: 100 },
+        Audit: null,
+        Reporting: null,
+        KEKProviders: null,
+        Eventlog: null,
+      },
+      member: this.ctx.member,
+      stats: {
+        nomad: { server: 'true', leader: this.ctx.faults.noLeader ? 'false' : 'true', leader_addr: this.ctx.faults.noLeader ? '' : this.ctx.leaderAddr, bootstrap: 'true', known_regions: '1' },
+        raft: { applied_index: String(st.index), commit_index: String(st.index), fsm_pending: '0', last_log_index: String(st.index), last_log_term: '2', num_peers: '0', protocol_version: '3', state: this.ctx.faults.noLeader ? 'Candidate' : 'Leader', term: '2' },
+        serf: { encrypted: 'false', event_queue: '0', event_time: '1', failed: '0', health_score: '0', intent_queue: '0', left: '0', member_time: '1', members: '1', query_queue: '0', query_time: '1' },
+        runtime: { arch: 'amd64', cpu_count: '4', goroutines: '120', kernel_name: 'linux', max_procs: '4', version: 'go1.24.6' },
+        client: { heartbeat_ttl: '18.05s', known_servers: `${addr}:4647`, last_heartbeat: '1.2s', node_id: st.nodes[0]?.ID ?? '', num_allocations: String(st.allocs.size) },
+      },
+    };
+  }
+
+  /* ------------------------------------------------------------------ variables */
+
+  private varList(req: Req): Promise<Res> {
+    const ns = this.namespace(req);
+    const prefix = req.query.get('prefix') ?? '';
+    const st = this.ctx.state;
+    return this.read(req, () => ({
+      index: st.indexOf('variables'),
+      res: {
+        status: 200,
+        json: st
+          .varList()
+          .filter((v) => (ns === '*' || v.Namespace === ns) && v.Path.startsWith(prefix))
+          .map((v) => metaOf(v)),
+      },
+    }));
+  }
+
+  private varSpecific(req: Req, rest: string): Promise<Res> | Res {
+    const path = rest.split('/').map(decodeSegment).join('/');
+    if (path === '') throw err(400, 'missing variable path');
+    const st = this.ctx.state;
+    const ns = this.namespace(req);
+    const m = req.method;
+    if (m === 'GET') {
+      return this.read(req, () => {
+        const v = st.getVar(ns, path);
+        if (!v) return { index: st.indexOf('variables'), res: { status: 404, text: 'variable not found' } };
+        return { index: v.ModifyIndex, res: { status: 200, json: v } };
+      });
+    }
+    if (m === 'PUT' || m === 'POST' || m === 'DELETE') {
+      const locks = ['lock-renew', 'lock-acquire', 'lock-release'].filter((k) => req.query.has(k));
+      if (m !== 'DELETE' && locks.length > 0) {
+        if (locks.length > 1) throw err(400, 'multiple lock operations');
+        if (req.query.get('cas')) throw err(400, "CAS can't be used with lock operations");
+        throw err(400, 'variable locks are not supported by the simulator');
+      }
+      let cas: number | null = null;
+      const cq = req.query.get('cas');
+      if (cq !== null && cq !== '') {
+        if (!/^\d+$/.test(cq)) throw err(400, `can not parse cas: strconv.ParseUint: parsing ${JSON.stringify(cq)}: invalid syntax`);
+        cas = Number(cq);
+      }
+      if (m === 'DELETE') {
+        this.write_(req);
+        const out = st.deleteVar(ns, path, cas);
+        if ('conflict' in out) return { status: 409, headers: { 'X-Nomad-Index': String(out.conflict.ModifyIndex) }, json: metaOf(out.conflict) };
+        return { status: 204, headers: { 'X-Nomad-Index': String(out.ok) } };
+      }
+      const body = parseBody(req);
+      if (!isObject(body)) throw err(400, `json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type structs.VariableDecrypted`);
+      const itemsRaw = field(body, 'Items');
+      const items: StrMap = {};
+      if (itemsRaw !== undefined && itemsRaw !== null) {
+        if (!isObject(itemsRaw)) throw err(400, `json: cannot unmarshal ${Array.isArray(itemsRaw) ? 'array' : typeof itemsRaw} into Go struct field VariableDecrypted.Items of type structs.VariableItems`);
+        for (const [k, v] of Object.entries(itemsRaw)) {
+          if (typeof v !== 'string') throw err(400, `json: cannot unmarshal ${typeof v === 'number' ? 'number' : Array.isArray(v) ? 'array' : typeof v} into Go struct field VariableDecrypted.Items of type string`);
+          items[k] = v;
+        }
+      }
+      if (Object.keys(items).length === 0) throw err(400, 'variable missing required Items object');
+      this.write_(req);
+      if (ns === '*') throw err(400, 'can not target wildcard ("*")namespace');
+      if (!/^[a-zA-Z0-9\-_~/]{1,128}$/.test(path)) throw err(400, `invalid path ${JSON.stringify(path)}`);
+      const parts = path.split('/');
+      if (parts[0] === 'nomad' && !(parts[1] === 'jobs' || parts[1] === 'sentinel' || (parts[1] === 'job-templates' && parts.length === 3))) {
+        throw err(400, parts.length === 1 ? '"nomad" is a reserved top-level directory path, but you may write variables to "nomad/jobs", "nomad/job-templates", "nomad/sentinel", or below' : `invalid path ${JSON.stringify(path)}`);
+      }
+      const size = Object.entries(items).reduce((n, [k, v]) => n + k.length + v.length, 0);
+      if (size > 64 * 1024) throw err(400, 'variables are limited to 64KiB in total size');
+      const out = st.putVar(ns, path, items, cas);
+      if ('conflict' in out) return { status: 409, headers: { 'X-Nomad-Index': String(out.conflict.ModifyIndex) }, json: out.conflict };
+      return { status: 200, headers: { 'X-Nomad-Index': String(out.ok.ModifyIndex) }, json: out.ok };
+    }
+    throw err(400, INVALID_METHOD);
+  }
+}
+
+/** structs.VariableMetadata (no Items) */
+function metaOf(v: Variable): Variable {
+  const { Items: _items, ...meta } = v;
+  void _items;
+  return meta;
+}

@@ -1,0 +1,831 @@
+/**
+ * The simulator's state: Nomad's tables (jobs, job versions, summaries, evaluations, allocations,
+ * deployments, nodes, variables), one raft-like index counter with the last index of every table,
+ * the scheduler and the client (placement, task start, stop) and the change feed that blocking
+ * queries wait on.
+ */
+import { randomUUID } from 'node:crypto';
+import { nowNanos, rfc3339Nano, toJson } from './json';
+import {
+  allocMetric,
+  allocStub,
+  buildNode,
+  driverEvent,
+  emptyGroupSummary,
+  jobStub,
+  newAlloc,
+  newDeployment,
+  newEval,
+  nodeHasDriver,
+  specKey,
+  startedState,
+  stoppedState,
+  type NodeSpec,
+} from './shapes';
+import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, TaskGroup, TaskState, Variable, StrMap } from './types';
+
+export type Table = 'jobs' | 'job_summary' | 'job_version' | 'evals' | 'allocs' | 'deployment' | 'nodes' | 'variables';
+
+/** An error Nomad answers with a status and a plain-text body. */
+export class SimHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface JobRecord {
+  key: string;
+  job: Job;
+  /** every version, newest first */
+  versions: Job[];
+  summary: JobSummary;
+  /** JSON of the list stub (no Meta), cleared when the job or its summary changes */
+  stubJson: string | null;
+  allocIds: string[];
+  evalIds: string[];
+  deploymentIds: string[];
+}
+
+export interface AllocRecord {
+  alloc: Allocation;
+  /** JSON of the default list stub (TaskStates, no resources) */
+  stubJson: string | null;
+}
+
+export interface RegisterResult {
+  EvalID: string;
+  EvalCreateIndex: number;
+  JobModifyIndex: number;
+  Warnings: string;
+  Index: number;
+}
+
+export interface DeregisterResult {
+  EvalID: string;
+  EvalCreateIndex: number;
+  JobModifyIndex: number;
+  VolumeEvalID: string;
+  VolumeEvalIndex: number;
+  Index: number;
+}
+
+export const jobKey = (namespace: string, id: string): string => `${namespace}\u0000${id}`;
+const varKey = (namespace: string, path: string): string => `${namespace}\u0000${path}`;
+
+const TERMINAL_CLIENT = new Set(['complete', 'failed', 'lost']);
+export const allocTerminal = (a: Allocation): boolean => a.DesiredStatus === 'stop' || a.DesiredStatus === 'evict' || TERMINAL_CLIENT.has(a.ClientStatus);
+const evalTerminal = (e: Evaluation): boolean => e.Status === 'complete' || e.Status === 'failed' || e.Status === 'canceled';
+
+function byId<T extends { ID: string }>(a: T, b: T): number {
+  return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
+}
+
+export class SimState {
+  index = 0;
+  readonly tableIndex = new Map<Table, number>();
+  readonly jobs = new Map<string, JobRecord>();
+  private sortedJobKeys: string[] | null = null;
+  readonly allocs = new Map<string, AllocRecord>();
+  readonly evals = new Map<string, Evaluation>();
+  readonly deployments = new Map<string, Deployment>();
+  readonly nodes: Node[] = [];
+  readonly vars = new Map<string, Variable>();
+  private sortedVarKeys: string[] | null = null;
+  /** JSON bodies of GET /v1/jobs, by query, with the index they were made at */
+  readonly listCache = new Map<string, { index: number; body: string }>();
+  private readonly waiters = new Set<(changed: boolean) => void>();
+  private notifyScheduled = false;
+  private rr = 0;
+  closed = false;
+
+  constructor(
+    readonly region: string,
+    readonly datacenter: string,
+    nodeSpecs: NodeSpec[],
+  ) {
+    for (const spec of nodeSpecs) {
+      const idx = this.bump('nodes');
+      this.nodes.push(buildNode(spec, idx, nowNanos()));
+    }
+    this.nodes.sort(byId);
+  }
+
+  /* ------------------------------------------------------------ indexes and change feed */
+
+  /** Takes the next raft index for a write to these tables. */
+  bump(...tables: Table[]): number {
+    this.index += 1;
+    for (const t of tables) this.tableIndex.set(t, this.index);
+    this.scheduleNotify();
+    return this.index;
+  }
+
+  /** Marks tables as written at an index already taken. */
+  touch(index: number, ...tables: Table[]): void {
+    for (const t of tables) this.tableIndex.set(t, Math.max(this.tableIndex.get(t) ?? 0, index));
+    this.scheduleNotify();
+  }
+
+  /** The last index of some tables (at least 1, as Nomad's blocking queries answer). */
+  indexOf(...tables: Table[]): number {
+    let max = 0;
+    for (const t of tables) max = Math.max(max, this.tableIndex.get(t) ?? 0);
+    return Math.max(max, 1);
+  }
+
+  private scheduleNotify(): void {
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    setImmediate(() => {
+      this.notifyScheduled = false;
+      const ws = [...this.waiters];
+      this.waiters.clear();
+      for (const w of ws) w(true);
+    });
+  }
+
+  /** Resolves true at the next change, false when the time is up or the state closes. */
+  nextChange(timeoutMs: number, abort?: AbortSignal): Promise<boolean> {
+    if (this.closed || timeoutMs <= 0 || abort?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (changed: boolean) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.waiters.delete(finish);
+        abort?.removeEventListener('abort', onAbort);
+        resolve(changed);
+      };
+      const onAbort = () => finish(false);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.waiters.add(finish);
+      abort?.addEventListener('abort', onAbort);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    const ws = [...this.waiters];
+    this.waiters.clear();
+    for (const w of ws) w(false);
+  }
+
+  /* ------------------------------------------------------------ lookups */
+
+  job(namespace: string, id: string): JobRecord | undefined {
+    return this.jobs.get(jobKey(namespace, id));
+  }
+
+  /** Job records sorted as memdb iterates them: by namespace, then ID. */
+  jobList(): JobRecord[] {
+    if (this.sortedJobKeys === null) this.sortedJobKeys = [...this.jobs.keys()].sort();
+    const out: JobRecord[] = [];
+    for (const k of this.sortedJobKeys) {
+      const r = this.jobs.get(k);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  stubJsonOf(r: JobRecord): string {
+    if (r.stubJson === null) {
+      // the stub's only int64 is SubmitTime: write it without toJson's replacer (10,000 stubs per list)
+      const stub = jobStub(r.job, r.summary, false);
+      const text = JSON.stringify({ ...stub, SubmitTime: -1 });
+      r.stubJson = text.replace('"SubmitTime":-1', `"SubmitTime":${stub.SubmitTime.toString()}`);
+    }
+    return r.stubJson;
+  }
+
+  allocStubJsonOf(r: AllocRecord): string {
+    if (r.stubJson === null) r.stubJson = toJson(allocStub(r.alloc, { resources: false, taskStates: true }));
+    return r.stubJson;
+  }
+
+  allocsOfJob(r: JobRecord): Allocation[] {
+    const out: Allocation[] = [];
+    for (const id of r.allocIds) {
+      const a = this.allocs.get(id);
+      if (a) out.push(a.alloc);
+    }
+    return out.sort(byId);
+  }
+
+  evalsOfJob(r: JobRecord): Evaluation[] {
+    const out: Evaluation[] = [];
+    for (const id of r.evalIds) {
+      const e = this.evals.get(id);
+      if (e) out.push(e);
+    }
+    return out.sort(byId);
+  }
+
+  node(id: string): Node | undefined {
+    return this.nodes.find((n) => n.ID === id);
+  }
+
+  varList(): Variable[] {
+    if (this.sortedVarKeys === null) this.sortedVarKeys = [...this.vars.keys()].sort();
+    const out: Variable[] = [];
+    for (const k of this.sortedVarKeys) {
+      const v = this.vars.get(k);
+      if (v) out.push(v);
+    }
+    return out;
+  }
+
+  /* ------------------------------------------------------------ job writes */
+
+  private setJob(r: JobRecord, job: Job): void {
+    r.job = job;
+    r.stubJson = null;
+  }
+
+  private setSummary(r: JobRecord, index: number): void {
+    const groups: Record<string, ReturnType<typeof emptyGroupSummary>> = {};
+    for (const name of Object.keys(r.summary.Summary)) groups[name] = emptyGroupSummary();
+    for (const tg of r.job.TaskGroups) groups[tg.Name] ??= emptyGroupSummary();
+    // queued: what the newest evaluation of the job could not place
+    let newest: Evaluation | undefined;
+    for (const id of r.evalIds) {
+      const e = this.evals.get(id);
+      if (e && e.Status !== 'blocked' && (!newest || e.CreateIndex > newest.CreateIndex)) newest = e;
+    }
+    if (newest?.QueuedAllocations && !r.job.Stop) {
+      for (const [g, n] of Object.entries(newest.QueuedAllocations)) {
+        const s = groups[g];
+        if (s) s.Queued = n;
+      }
+    }
+    for (const id of r.allocIds) {
+      const a = this.allocs.get(id)?.alloc;
+      if (!a) continue;
+      const s = (groups[a.TaskGroup] ??= emptyGroupSummary());
+      switch (a.ClientStatus) {
+        case 'pending':
+          s.Starting += 1;
+          break;
+        case 'running':
+          s.Running += 1;
+          break;
+        case 'complete':
+          s.Complete += 1;
+          break;
+        case 'failed':
+          s.Failed += 1;
+          break;
+        case 'lost':
+          s.Lost += 1;
+          break;
+        case 'unknown':
+          s.Unknown += 1;
+          break;
+      }
+    }
+    if (JSON.stringify(groups) !== JSON.stringify(r.summary.Summary)) {
+      r.summary = { ...r.summary, Summary: groups, ModifyIndex: index };
+      r.stubJson = null;
+      this.touch(index, 'job_summary');
+    }
+  }
+
+  private jobStatus(r: JobRecord): string {
+    const j = r.job;
+    if (j.Type === 'system' || j.Periodic !== null || j.ParameterizedJob !== null) return j.Stop ? 'dead' : 'running';
+    for (const id of r.allocIds) {
+      const a = this.allocs.get(id)?.alloc;
+      if (a && !allocTerminal(a)) return 'running';
+    }
+    let hasEval = false;
+    for (const id of r.evalIds) {
+      const e = this.evals.get(id);
+      if (!e) continue;
+      if (!evalTerminal(e)) return 'pending';
+      hasEval = true;
+    }
+    return hasEval || j.Stop ? 'dead' : 'pending';
+  }
+
+  /** Recomputes a job's status; a change is a write of the job at this index. */
+  private refreshStatus(r: JobRecord, index: number): void {
+    const status = this.jobStatus(r);
+    if (status !== r.job.Status) {
+      const job = { ...r.job, Status: status, ModifyIndex: index };
+      this.setJob(r, job);
+      if (r.versions[0] && r.versions[0].Version === job.Version) r.versions[0] = job;
+      this.touch(index, 'jobs');
+    }
+  }
+
+  private putAlloc(a: Allocation): void {
+    const existing = this.allocs.get(a.ID);
+    if (existing) {
+      existing.alloc = a;
+      existing.stubJson = null;
+    } else {
+      this.allocs.set(a.ID, { alloc: a, stubJson: null });
+    }
+  }
+
+  /**
+   * Job.Register: check-and-set, version bump when the spec changed, an evaluation, then the
+   * scheduler and the client run at once (placement, task start).
+   */
+  register(job: Job, opts: { enforceIndex?: boolean; jobModifyIndex?: number; tokenAccessor?: string } = {}): RegisterResult {
+    const key = jobKey(job.Namespace, job.ID);
+    const existing = this.jobs.get(key);
+    if (opts.enforceIndex) {
+      const jmi = opts.jobModifyIndex ?? 0;
+      if (existing) {
+        if (jmi === 0) throw new SimHttpError(500, 'Enforcing job modify index 0: job already exists');
+        if (jmi !== existing.job.JobModifyIndex) {
+          throw new SimHttpError(500, `Enforcing job modify index ${jmi}: job exists with conflicting job modify index: ${existing.job.JobModifyIndex}`);
+        }
+      } else if (jmi !== 0) {
+        throw new SimHttpError(500, `Enforcing job modify index ${jmi}: job does not exist`);
+      }
+    }
+    if (opts.tokenAccessor) job = { ...job, NomadTokenID: opts.tokenAccessor };
+    const now = nowNanos();
+    const needsEval = job.Periodic === null && job.ParameterizedJob === null;
+
+    if (existing && specKey(existing.job) === specKey(job)) {
+      // unchanged: only a new evaluation (re-registering forces an evaluation)
+      if (!needsEval) return { EvalID: '', EvalCreateIndex: 0, JobModifyIndex: existing.job.ModifyIndex, Warnings: '', Index: existing.job.ModifyIndex };
+      const idx = this.bump('evals');
+      const ev = newEval({ namespace: job.Namespace, priority: job.Priority, type: job.Type, triggeredBy: 'job-register', jobId: job.ID, jobModifyIndex: existing.job.JobModifyIndex, status: 'pending', index: idx, now });
+      this.evals.set(ev.ID, ev);
+      existing.evalIds.push(ev.ID);
+      this.schedule(existing, ev, false);
+      return { EvalID: ev.ID, EvalCreateIndex: idx, JobModifyIndex: existing.job.ModifyIndex, Warnings: '', Index: idx };
+    }
+
+    const idx = this.bump('jobs', 'job_version', 'job_summary', ...(needsEval ? (['evals'] as Table[]) : []));
+    const stored: Job = {
+      ...job,
+      Version: existing ? existing.job.Version + 1 : 0,
+      Stable: false,
+      SubmitTime: now,
+      CreateIndex: existing ? existing.job.CreateIndex : idx,
+      ModifyIndex: idx,
+      JobModifyIndex: idx,
+      Status: existing ? existing.job.Status : 'pending',
+    };
+    let r = existing;
+    if (!r) {
+      r = {
+        key,
+        job: stored,
+        versions: [],
+        summary: { JobID: job.ID, Namespace: job.Namespace, Summary: {}, Children: { Pending: 0, Running: 0, Dead: 0 }, CreateIndex: idx, ModifyIndex: idx },
+        stubJson: null,
+        allocIds: [],
+        evalIds: [],
+        deploymentIds: [],
+      };
+      this.jobs.set(key, r);
+      this.sortedJobKeys = null;
+    }
+    this.setJob(r, stored);
+    r.versions.unshift(stored);
+    if (r.versions.length > 6) r.versions.length = 6;
+    let ev: Evaluation | null = null;
+    if (needsEval) {
+      ev = newEval({ namespace: job.Namespace, priority: job.Priority, type: job.Type, triggeredBy: 'job-register', jobId: job.ID, jobModifyIndex: idx, status: 'pending', index: idx, now });
+      this.evals.set(ev.ID, ev);
+      r.evalIds.push(ev.ID);
+    }
+    this.setSummary(r, idx);
+    this.refreshStatus(r, idx);
+    if (ev) this.schedule(r, ev, true);
+    return { EvalID: ev?.ID ?? '', EvalCreateIndex: ev ? idx : 0, JobModifyIndex: idx, Warnings: '', Index: idx };
+  }
+
+  /** Job.Deregister: stop (a new version with Stop) or purge. A job that does not exist is no error. */
+  deregister(namespace: string, id: string, purge: boolean): DeregisterResult {
+    const r = this.jobs.get(jobKey(namespace, id));
+    if (!r) return { EvalID: '', EvalCreateIndex: 0, JobModifyIndex: 0, VolumeEvalID: '', VolumeEvalIndex: 0, Index: 0 };
+    const now = nowNanos();
+    const needsEval = r.job.Periodic === null && r.job.ParameterizedJob === null;
+    const idx = this.bump('jobs', 'job_version', 'job_summary', ...(needsEval ? (['evals'] as Table[]) : []));
+    let ev: Evaluation | null = null;
+    if (needsEval) {
+      ev = newEval({ namespace, priority: r.job.Priority > 0 ? r.job.Priority : 50, type: 'service', triggeredBy: 'job-deregister', jobId: id, jobModifyIndex: idx, status: 'pending', index: idx, now });
+      this.evals.set(ev.ID, ev);
+    }
+    if (purge) {
+      this.removeJob(r, idx, ev ? [ev.ID] : []);
+      if (ev) {
+        this.evals.set(ev.ID, { ...ev, Status: 'complete', ModifyIndex: idx, ModifyTime: now, SnapshotIndex: idx });
+      }
+    } else {
+      const stopped: Job = { ...r.job, Stop: true, Version: r.job.Version + 1, Stable: false, SubmitTime: now, ModifyIndex: idx, JobModifyIndex: idx };
+      this.setJob(r, stopped);
+      r.versions.unshift(stopped);
+      if (ev) {
+        r.evalIds.push(ev.ID);
+        this.schedule(r, ev, true);
+      } else {
+        this.refreshStatus(r, idx);
+      }
+    }
+    return { EvalID: ev?.ID ?? '', EvalCreateIndex: idx, JobModifyIndex: idx, VolumeEvalID: '', VolumeEvalIndex: 0, Index: idx };
+  }
+
+  /** Removes a job with its allocations, evaluations (but `keepEvals`) and deployments. */
+  removeJob(r: JobRecord, idx: number, keepEvals: string[] = []): void {
+    for (const a of r.allocIds) this.allocs.delete(a);
+    for (const e of r.evalIds) if (!keepEvals.includes(e)) this.evals.delete(e);
+    for (const d of r.deploymentIds) this.deployments.delete(d);
+    this.jobs.delete(r.key);
+    this.sortedJobKeys = null;
+    this.touch(idx, 'jobs', 'job_summary', 'job_version', 'allocs', 'evals', 'deployment');
+  }
+
+  /** Nomad's GC of a dead job. */
+  gc(namespace: string, id: string): void {
+    const r = this.jobs.get(jobKey(namespace, id));
+    if (!r) throw new Error(`sim: no job ${JSON.stringify(id)} in namespace ${JSON.stringify(namespace)}`);
+    if (!r.job.Stop && r.job.Status !== 'dead') {
+      throw new Error(`sim: job ${JSON.stringify(id)} is not stopped; Nomad only garbage-collects dead jobs`);
+    }
+    const idx = this.bump('jobs');
+    this.removeJob(r, idx);
+  }
+
+  /* ------------------------------------------------------------ scheduler and client */
+
+  private feasible(job: Job, tg: TaskGroup): { nodes: Node[]; filtered: Record<string, number>; inPool: number; available: Record<string, number> } {
+    const inDc = this.nodes.filter((n) => job.Datacenters.some((dc) => globMatch(dc, n.Datacenter)) && n.NodePool === job.NodePool);
+    const available: Record<string, number> = {};
+    for (const n of inDc) available[n.Datacenter] = (available[n.Datacenter] ?? 0) + 1;
+    const filtered: Record<string, number> = {};
+    const ok: Node[] = [];
+    for (const n of inDc) {
+      if (n.Status !== 'ready' || n.SchedulingEligibility !== 'eligible') continue;
+      const missing = tg.Tasks.filter((t) => !nodeHasDriver(n, t.Driver));
+      if (missing.length > 0) {
+        const reason = `missing drivers`;
+        filtered[reason] = (filtered[reason] ?? 0) + 1;
+        continue;
+      }
+      const failed = [...(job.Constraints ?? []), ...(tg.Constraints ?? []), ...tg.Tasks.flatMap((t) => t.Constraints ?? [])].find((c) => !constraintHolds(c.LTarget, c.Operand, c.RTarget, n));
+      if (failed) {
+        const reason = `${failed.LTarget} ${failed.Operand} ${failed.RTarget}`;
+        filtered[reason] = (filtered[reason] ?? 0) + 1;
+        continue;
+      }
+      ok.push(n);
+    }
+    return { nodes: ok, filtered, inPool: inDc.length, available };
+  }
+
+  private pickNode(job: Job, tg: TaskGroup, nodes: Node[]): Node {
+    const affinities = [...(job.Affinities ?? []), ...(tg.Affinities ?? []), ...tg.Tasks.flatMap((t) => t.Affinities ?? [])];
+    if (affinities.length > 0) {
+      let best: Node | undefined;
+      let bestScore = -Infinity;
+      for (const n of nodes) {
+        let score = 0;
+        for (const a of affinities) if (constraintHolds(a.LTarget, a.Operand, a.RTarget, n)) score += a.Weight;
+        if (score > bestScore) {
+          best = n;
+          bestScore = score;
+        }
+      }
+      if (best && bestScore > 0) return best;
+    }
+    this.rr = (this.rr + 1) % nodes.length;
+    return nodes[this.rr] as Node;
+  }
+
+  /**
+   * Runs an evaluation to the end: the plan (stop what the job no longer wants, place what it
+   * wants), the evaluation's completion (with FailedTGAllocs and a blocked evaluation when some
+   * allocations found no node), then the client starting the placed tasks.
+   */
+  private schedule(r: JobRecord, ev: Evaluation, specChanged: boolean): void {
+    const job = r.job;
+    const now = nowNanos();
+    const planIdx = this.bump('allocs');
+    const current = this.allocsOfJob(r).filter((a) => !allocTerminal(a));
+    const stopping: Allocation[] = [];
+    const placed: Allocation[] = [];
+    const failed: Record<string, { count: number; metric: ReturnType<SimState['feasible']> }> = {};
+    const queued: Record<string, number> = {};
+    for (const tg of job.TaskGroups) queued[tg.Name] = 0;
+
+    // what stays: allocations of the current version, when the job still runs and did not change
+    const keep = new Set<string>();
+    if (!job.Stop && !specChanged) for (const a of current) if (a.Job.Version === job.Version || a.Job.JobModifyIndex === job.JobModifyIndex) keep.add(a.ID);
+    for (const a of current) {
+      if (keep.has(a.ID)) continue;
+      const desc = job.Stop ? 'alloc not needed due to job update' : 'alloc is being updated due to job update';
+      const stopped: Allocation = { ...a, DesiredStatus: 'stop', DesiredDescription: desc, ModifyIndex: planIdx, AllocModifyIndex: planIdx, ModifyTime: now };
+      this.putAlloc(stopped);
+      stopping.push(stopped);
+    }
+
+    let deployment: Deployment | null = null;
+    if (!job.Stop) {
+      const wantDeployment = job.Type === 'service' && specChanged && job.TaskGroups.some((tg) => tg.Update !== null && tg.Update.MaxParallel > 0);
+      if (wantDeployment) {
+        deployment = newDeployment(job, planIdx, now);
+        this.deployments.set(deployment.ID, deployment);
+        r.deploymentIds.push(deployment.ID);
+        this.touch(planIdx, 'deployment');
+      }
+      for (const tg of job.TaskGroups) {
+        const have = [...keep].map((id) => this.allocs.get(id)?.alloc).filter((a): a is Allocation => a !== undefined && a.TaskGroup === tg.Name).length;
+        const want = job.Type === 'system' ? 1 : tg.Count;
+        if (have >= want) continue;
+        const f = this.feasible(job, tg);
+        for (let i = have; i < want; i++) {
+          if (f.nodes.length === 0) {
+            failed[tg.Name] ??= { count: 0, metric: f };
+            (failed[tg.Name] as { count: number }).count += 1;
+            queued[tg.Name] = (queued[tg.Name] ?? 0) + 1;
+            continue;
+          }
+          const node = this.pickNode(job, tg, f.nodes);
+          const metric = allocMetric({ nodesEvaluated: f.inPool, nodesFiltered: f.inPool - f.nodes.length, nodesInPool: f.inPool, available: f.available, constraintFiltered: Object.keys(f.filtered).length > 0 ? f.filtered : null, scoreNode: node.ID });
+          const a = newAlloc({ job, tg, idx: i, node, evalId: ev.ID, deploymentId: deployment?.ID ?? '', metrics: metric, index: planIdx, now });
+          this.putAlloc(a);
+          r.allocIds.push(a.ID);
+          placed.push(a);
+        }
+        if (deployment) {
+          const ds = deployment.TaskGroups[tg.Name];
+          if (ds) ds.PlacedAllocs = placed.filter((a) => a.TaskGroup === tg.Name).length;
+        }
+      }
+    }
+    if (stopping.length > 0 || placed.length > 0) this.setSummary(r, planIdx);
+    this.refreshStatus(r, planIdx);
+
+    // the evaluation completes
+    const evalIdx = this.bump('evals');
+    const done: Evaluation = { ...ev, Status: 'complete', ModifyIndex: evalIdx, ModifyTime: nowNanos(), SnapshotIndex: ev.CreateIndex, QueuedAllocations: job.Stop ? {} : queued, DeploymentID: deployment?.ID ?? ev.DeploymentID };
+    if (job.Stop) done.QueuedAllocations = Object.fromEntries(job.TaskGroups.map((tg) => [tg.Name, 0]));
+    const failedNames = Object.keys(failed);
+    if (failedNames.length > 0) {
+      const fta: NonNullable<Evaluation['FailedTGAllocs']> = {};
+      for (const [name, f] of Object.entries(failed)) {
+        fta[name] = allocMetric({
+          nodesEvaluated: f.metric.inPool,
+          nodesFiltered: f.metric.inPool,
+          nodesInPool: f.metric.inPool,
+          available: f.metric.available,
+          constraintFiltered: Object.keys(f.metric.filtered).length > 0 ? f.metric.filtered : null,
+          classFiltered: f.metric.inPool > 0 ? Object.fromEntries(Object.entries(f.metric.filtered).map(([, n]) => [this.nodes[0]?.ComputedClass ?? 'v1:0', n])) : null,
+          coalesced: f.count - 1,
+        });
+      }
+      const blocked = newEval({ namespace: ev.Namespace, priority: ev.Priority, type: ev.Type, triggeredBy: 'queued-allocs', jobId: ev.JobID, jobModifyIndex: ev.JobModifyIndex, status: 'blocked', index: evalIdx, now: nowNanos() });
+      blocked.PreviousEval = ev.ID;
+      blocked.StatusDescription = 'created to place remaining allocations';
+      blocked.FailedTGAllocs = fta;
+      blocked.ClassEligibility = Object.fromEntries(this.nodes.map((n) => [n.ComputedClass, false]));
+      this.evals.set(blocked.ID, blocked);
+      r.evalIds.push(blocked.ID);
+      done.FailedTGAllocs = fta;
+      done.BlockedEval = blocked.ID;
+    }
+    // a job that runs again supersedes its blocked evaluations
+    for (const id of r.evalIds) {
+      const e = this.evals.get(id);
+      if (e && e.Status === 'blocked' && e.ID !== done.BlockedEval) this.evals.set(id, { ...e, Status: 'canceled', StatusDescription: 'evaluation superseded by a newer one', ModifyIndex: evalIdx, ModifyTime: nowNanos() });
+    }
+    this.evals.set(done.ID, done);
+    this.setSummary(r, evalIdx);
+    this.refreshStatus(r, evalIdx);
+
+    // the client: stopped tasks finish, placed tasks start
+    if (stopping.length === 0 && placed.length === 0) return;
+    const clientIdx = this.bump('allocs');
+    const t0 = nowNanos();
+    for (const a of stopping) {
+      const states: Record<string, TaskState> = {};
+      const tg = a.Job.TaskGroups.find((g) => g.Name === a.TaskGroup);
+      for (const t of tg?.Tasks ?? []) states[t.Name] = stoppedState(a.TaskStates?.[t.Name], t0, t.KillTimeout);
+      this.putAlloc({ ...a, ClientStatus: 'complete', ClientDescription: 'All tasks have completed', TaskStates: states, ModifyIndex: clientIdx, ModifyTime: t0 });
+    }
+    for (const a of placed) {
+      const tg = job.TaskGroups.find((g) => g.Name === a.TaskGroup);
+      const states: Record<string, TaskState> = {};
+      for (const t of tg?.Tasks ?? []) {
+        const st = startedState(t0);
+        if (t.Driver === 'dtle') (st.Events ?? []).push(driverEvent('job_stage_full', t0 + 200_000_000n));
+        states[t.Name] = st;
+      }
+      const healthy = { Healthy: true, Timestamp: rfc3339Nano(t0 + 10_000_000_000n), Canary: false, ModifyIndex: clientIdx };
+      this.putAlloc({
+        ...a,
+        ClientStatus: 'running',
+        ClientDescription: 'Tasks are running',
+        TaskStates: states,
+        DeploymentStatus: a.DeploymentID !== '' ? healthy : null,
+        NetworkStatus: { InterfaceName: '', Address: '', AddressIPv6: '', DNS: null },
+        ModifyIndex: clientIdx,
+        ModifyTime: t0,
+      });
+    }
+    if (deployment) {
+      for (const ds of Object.values(deployment.TaskGroups)) ds.HealthyAllocs = ds.PlacedAllocs;
+      const complete = Object.values(deployment.TaskGroups).every((ds) => ds.HealthyAllocs >= ds.DesiredTotal);
+      if (complete) {
+        this.deployments.set(deployment.ID, { ...deployment, Status: 'successful', StatusDescription: 'Deployment completed successfully', ModifyIndex: clientIdx, ModifyTime: t0 });
+        const stable = { ...r.job, Stable: true, ModifyIndex: clientIdx };
+        this.setJob(r, stable);
+        if (r.versions[0]?.Version === stable.Version) r.versions[0] = stable;
+        this.touch(clientIdx, 'deployment', 'jobs', 'job_version');
+      }
+    }
+    this.setSummary(r, clientIdx);
+    this.refreshStatus(r, clientIdx);
+  }
+
+  /** The dtle driver reports a stage: a Driver event on the running allocations of the group. */
+  setTaskStage(namespace: string | null, jobId: string, group: string, stage: string): void {
+    const r = namespace !== null ? this.jobs.get(jobKey(namespace, jobId)) : (this.jobs.get(jobKey('default', jobId)) ?? this.jobList().find((x) => x.job.ID === jobId));
+    if (!r) throw new Error(`sim: no job ${JSON.stringify(jobId)}`);
+    const targets = this.allocsOfJob(r).filter((a) => a.TaskGroup === group && a.ClientStatus === 'running' && a.DesiredStatus === 'run');
+    if (targets.length === 0) throw new Error(`sim: job ${JSON.stringify(jobId)} has no running allocation of group ${JSON.stringify(group)}`);
+    const idx = this.bump('allocs');
+    const t = nowNanos();
+    for (const a of targets) {
+      const states: Record<string, TaskState> = {};
+      for (const [name, st] of Object.entries(a.TaskStates ?? {})) {
+        states[name] = st.State === 'running' ? { ...st, Events: [...(st.Events ?? []), driverEvent(stage, t)] } : st;
+      }
+      this.putAlloc({ ...a, TaskStates: states, ModifyIndex: idx, ModifyTime: t });
+    }
+  }
+
+  /** Node.Evaluate: one node-update evaluation per job with allocations on the node. */
+  evaluateNode(nodeId: string): { evalIds: string[]; index: number; node: Node } {
+    const node = this.node(nodeId);
+    if (!node) throw new SimHttpError(500, 'node not found');
+    const jobs = new Map<string, JobRecord>();
+    for (const { alloc } of this.allocs.values()) {
+      if (alloc.NodeID !== nodeId || allocTerminal(alloc)) continue;
+      const r = this.jobs.get(jobKey(alloc.Namespace, alloc.JobID));
+      if (r) jobs.set(r.key, r);
+    }
+    if (jobs.size === 0) return { evalIds: [], index: 0, node };
+    const idx = this.bump('evals');
+    const ids: string[] = [];
+    for (const r of jobs.values()) {
+      const ev = newEval({ namespace: r.job.Namespace, priority: r.job.Priority, type: r.job.Type, triggeredBy: 'node-update', jobId: r.job.ID, jobModifyIndex: r.job.JobModifyIndex, status: 'complete', index: idx, now: nowNanos() });
+      ev.NodeID = nodeId;
+      ev.NodeModifyIndex = node.ModifyIndex;
+      ev.SnapshotIndex = idx;
+      ev.QueuedAllocations = Object.fromEntries(r.job.TaskGroups.map((tg) => [tg.Name, 0]));
+      this.evals.set(ev.ID, ev);
+      r.evalIds.push(ev.ID);
+      ids.push(ev.ID);
+    }
+    return { evalIds: ids, index: idx, node };
+  }
+
+  /* ------------------------------------------------------------ variables */
+
+  getVar(namespace: string, path: string): Variable | undefined {
+    return this.vars.get(varKey(namespace, path));
+  }
+
+  /** Variables.Apply set / cas. Returns the conflict (the current variable, or a zero one) on a cas mismatch. */
+  putVar(namespace: string, path: string, items: StrMap, cas: number | null): { ok: Variable } | { conflict: Variable } {
+    const key = varKey(namespace, path);
+    const existing = this.vars.get(key);
+    if (cas !== null) {
+      if (cas === 0 && existing) return { conflict: existing };
+      if (cas !== 0 && !existing) return { conflict: { Namespace: namespace, Path: path, CreateIndex: 0, CreateTime: 0n, ModifyIndex: 0, ModifyTime: 0n } };
+      if (existing && cas !== existing.ModifyIndex) return { conflict: existing };
+    }
+    if (existing && JSON.stringify(existing.Items) === JSON.stringify(items)) return { ok: existing };
+    const idx = this.bump('variables');
+    const now = nowNanos();
+    const v: Variable = {
+      Namespace: namespace,
+      Path: path,
+      CreateIndex: existing ? existing.CreateIndex : idx,
+      CreateTime: existing ? existing.CreateTime : now,
+      ModifyIndex: idx,
+      ModifyTime: now,
+      Items: { ...items },
+    };
+    if (!existing) this.sortedVarKeys = null;
+    this.vars.set(key, v);
+    return { ok: v };
+  }
+
+  deleteVar(namespace: string, path: string, cas: number | null): { ok: number } | { conflict: Variable } {
+    const key = varKey(namespace, path);
+    const existing = this.vars.get(key);
+    if (cas !== null) {
+      if (cas !== 0 && !existing) return { conflict: { Namespace: namespace, Path: path, CreateIndex: 0, CreateTime: 0n, ModifyIndex: 0, ModifyTime: 0n } };
+      if (cas === 0 && existing) return { conflict: existing };
+      if (existing && cas !== existing.ModifyIndex) return { conflict: existing };
+    }
+    if (!existing) return { ok: this.indexOf('variables') };
+    const idx = this.bump('variables');
+    this.vars.delete(key);
+    this.sortedVarKeys = null;
+    return { ok: idx };
+  }
+
+  /* ------------------------------------------------------------ bulk seeding */
+
+  /** Registers many jobs from one template quickly (no per-job canonicalisation). */
+  seedJobs(template: Job, ids: string[], withAllocs: boolean): void {
+    for (const id of ids) {
+      const job: Job = { ...template, ID: id, Name: id };
+      if (withAllocs) {
+        this.register(job);
+        continue;
+      }
+      const idx = this.bump('jobs', 'job_version', 'job_summary');
+      const stored: Job = { ...job, SubmitTime: nowNanos(), CreateIndex: idx, ModifyIndex: idx, JobModifyIndex: idx, Status: 'pending' };
+      const summary: JobSummary = { JobID: id, Namespace: job.Namespace, Summary: Object.fromEntries(job.TaskGroups.map((tg) => [tg.Name, emptyGroupSummary()])), Children: { Pending: 0, Running: 0, Dead: 0 }, CreateIndex: idx, ModifyIndex: idx };
+      this.jobs.set(jobKey(job.Namespace, id), { key: jobKey(job.Namespace, id), job: stored, versions: [stored], summary, stubJson: null, allocIds: [], evalIds: [], deploymentIds: [] });
+    }
+    this.sortedJobKeys = null;
+    // write the list stubs now, so that the first GET /v1/jobs after a bulk seed is as fast as the next
+    for (const id of ids) {
+      const r = this.jobs.get(jobKey(template.Namespace, id));
+      if (r) this.stubJsonOf(r);
+    }
+  }
+
+  newId(): string {
+    return randomUUID();
+  }
+}
+
+/* ------------------------------------------------------------ constraints */
+
+function globMatch(pattern: string, value: string): boolean {
+  if (!pattern.includes('*')) return pattern === value;
+  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return re.test(value);
+}
+
+/** Interpolates ${node.*}, ${attr.*}, ${meta.*} against a node. */
+function resolveTarget(target: string, n: Node): string | undefined {
+  const m = /^\$\{(.+)\}$/.exec(target);
+  if (!m) return target;
+  const key = m[1] as string;
+  switch (key) {
+    case 'node.unique.id':
+      return n.ID;
+    case 'node.unique.name':
+      return n.Name;
+    case 'node.datacenter':
+      return n.Datacenter;
+    case 'node.class':
+      return n.NodeClass;
+    case 'node.pool':
+      return n.NodePool;
+    default:
+      if (key.startsWith('attr.')) return n.Attributes[key.slice(5)];
+      if (key.startsWith('meta.')) return n.Meta?.[key.slice(5)];
+      return undefined;
+  }
+}
+
+/** The constraint operands the simulator checks; others hold. */
+export function constraintHolds(lTarget: string, operand: string, rTarget: string, n: Node): boolean {
+  const l = resolveTarget(lTarget, n);
+  const r = resolveTarget(rTarget, n);
+  switch (operand) {
+    case '=':
+    case '==':
+    case 'is':
+      return l !== undefined && l === r;
+    case '!=':
+    case 'not':
+      return l !== r;
+    case 'is_set':
+      return l !== undefined;
+    case 'is_not_set':
+      return l === undefined;
+    case 'regexp':
+      try {
+        return l !== undefined && new RegExp(r ?? '').test(l);
+      } catch {
+        return false;
+      }
+    case 'set_contains':
+    case 'set_contains_all':
+      return l !== undefined && (r ?? '').split(',').every((x) => l.split(',').map((s) => s.trim()).includes(x.trim()));
+    case 'set_contains_any':
+      return l !== undefined && (r ?? '').split(',').some((x) => l.split(',').map((s) => s.trim()).includes(x.trim()));
+    default:
+      return true;
+  }
+}
