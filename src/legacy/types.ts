@@ -76,7 +76,8 @@ export type LegacyJobStatus = 'pending' | 'running' | 'pause' | 'dead' | 'comple
 /** models.TaskEvent */
 export interface LegacyTaskEvent {
   Type: string;
-  Time: string;
+  /** RFC 3339 with nanoseconds; null for Go's zero time (2.x's JSON encoder wrote zero times as null) */
+  Time: string | null;
   FailsTask: boolean;
   RestartReason: string;
   SetupError: string;
@@ -119,4 +120,237 @@ export interface LegacyAllocListStub {
   CreateIndex: number;
   ModifyIndex: number;
   CreateTime: Int64Value;
+}
+
+/* ------------------------------------------------------------------ runtime (allocations, nodes, agent, stats) */
+
+/** models.AllocMetric */
+export interface LegacyAllocMetric {
+  NodesEvaluated: number;
+  NodesFiltered: number;
+  NodesAvailable: Record<string, number> | null;
+  ClassFiltered: Record<string, number> | null;
+  ConstraintFiltered: Record<string, number> | null;
+  NodesExhausted: number;
+  ClassExhausted: Record<string, number> | null;
+  DimensionExhausted: Record<string, number> | null;
+  Scores: Record<string, number> | null;
+  /** time.Duration: nanoseconds */
+  AllocationTime: number;
+  CoalescedFailures: number;
+}
+
+/** models.Allocation (GET /v1/allocation/{ID}, /v1/node/{ID}/allocations) */
+export interface LegacyAllocation {
+  ID: string;
+  EvalID: string;
+  Name: string;
+  NodeID: string;
+  JobID: string;
+  Job: LegacyJob | null;
+  Task: string;
+  Metrics: LegacyAllocMetric | null;
+  DesiredStatus: string;
+  DesiredDescription: string;
+  ClientStatus: string;
+  ClientDescription: string;
+  TaskStates: Record<string, LegacyTaskState> | null;
+  PreviousAllocation: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+  AllocModifyIndex: number;
+  CreateTime: Int64Value;
+}
+
+/** models.Evaluation */
+export interface LegacyEvaluation {
+  ID: string;
+  Type: string;
+  TriggeredBy: string;
+  JobID: string;
+  JobModifyIndex: number;
+  NodeID: string;
+  NodeModifyIndex: number;
+  Status: string;
+  StatusDescription: string;
+  /** time.Duration: nanoseconds */
+  Wait: number;
+  NextEval: string;
+  PreviousEval: string;
+  BlockedEval: string;
+  FailedTGAllocs: Record<string, LegacyAllocMetric> | null;
+  ClassEligibility: Record<string, boolean> | null;
+  EscapedComputedClass: boolean;
+  AnnotatePlan: boolean;
+  QueuedAllocations: Record<string, number> | null;
+  SnapshotIndex: number;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** models.NodeListStub */
+export interface LegacyNodeListStub {
+  ID: string;
+  Datacenter: string;
+  Name: string;
+  /** host:port of the 2.x API serving this node (dtle-compat itself) */
+  HTTPAddr: string;
+  Status: string;
+  StatusDescription: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** models.Node */
+export interface LegacyNode {
+  ID: string;
+  Datacenter: string;
+  Name: string;
+  HTTPAddr: string;
+  NatsAddr: string;
+  NatsAdvertiseAddr: string;
+  Attributes: Record<string, string> | null;
+  ComputedClass: string;
+  Status: string;
+  StatusDescription: string;
+  StatusUpdatedAt: number;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** models.NodeServerInfo */
+export interface LegacyNodeServerInfo {
+  RPCAdvertiseAddr: string;
+  RPCMajorVersion: number;
+  RPCMinorVersion: number;
+  Datacenter: string;
+}
+
+/** models.NodeUpdateResponse (PUT /v1/node/{ID}/evaluate) */
+export interface LegacyNodeUpdateResponse {
+  /** time.Duration: nanoseconds */
+  HeartbeatTTL: number;
+  EvalIDs: string[] | null;
+  EvalCreateIndex: number;
+  NodeModifyIndex: number;
+  LeaderRPCAddr: string;
+  NumNodes: number;
+  Servers: LegacyNodeServerInfo[] | null;
+  Index: number;
+  LastContact: number;
+  KnownLeader: boolean;
+}
+
+/** models.ServerMember / agent.Member (Addr is a net.IP, written as a string) */
+export interface LegacyServerMember {
+  Name: string;
+  Addr: string;
+  Port: number;
+  Tags: Record<string, string> | null;
+  Status: string;
+  ProtocolMin: number;
+  ProtocolMax: number;
+  ProtocolCur: number;
+  DelegateMin: number;
+  DelegateMax: number;
+  DelegateCur: number;
+}
+
+/** models.ServerMembersResponse (GET /v1/members) */
+export interface LegacyServerMembers {
+  ServerName: string;
+  ServerRegion: string;
+  ServerDC: string;
+  Members: LegacyServerMember[] | null;
+}
+
+/** agent.agentSelf (GET /v1/self): lower-case keys as 2.x's struct tags had them */
+export interface LegacyAgentSelf {
+  config: LegacyAgentConfig;
+  member: LegacyServerMember;
+  stats: Record<string, Record<string, string>>;
+}
+
+/** agent.Config as 2.x's /v1/self showed it (only what can be filled; no secrets) */
+export interface LegacyAgentConfig {
+  Region: string;
+  Datacenter: string;
+  NodeName: string;
+  DataDir: string;
+  PprofSwitch: boolean;
+  PprofTime: number;
+  LogLevel: string;
+  LogMaxSize: number;
+  LogMaxBackups: number;
+  LogToStdout: boolean;
+  PidFile: string;
+  LogFile: string;
+  BindAddr: string;
+  Ports: { HTTP: number; RPC: number; Serf: number; Nats: number };
+  Addresses: { HTTP: string; RPC: string; Serf: string; Nats: string };
+  AdvertiseAddrs: { HTTP: string; RPC: string; Serf: string; Nats: string };
+  Client: { Enabled: boolean; StateDir: string; Servers: string[] | null; NoHostUUID: boolean };
+  Server: {
+    Enabled: boolean;
+    BootstrapExpect: number;
+    DataDir: string;
+    NumSchedulers: number;
+    EnabledSchedulers: string[] | null;
+    HeartbeatGrace: string;
+    StartJoin: string[] | null;
+    RetryMaxAttempts: number;
+    RetryInterval: string;
+  };
+  Profile: string;
+  LeaveOnInt: boolean;
+  LeaveOnTerm: boolean;
+  Version: string;
+  Revision: string;
+  Files: string[] | null;
+  HTTPAPIResponseHeaders: Record<string, string> | null;
+  EnableUi: boolean;
+  UiDir: string;
+  DtleSchemaName: string;
+}
+
+/** models.CurrentCoordinates */
+export interface LegacyCurrentCoordinates {
+  File: string;
+  Position: number;
+  GtidSet: string;
+  RelayMasterLogFile: string;
+  ReadMasterLogPos: number;
+  RetrievedGtidSet: string;
+  ExecutedGtidSet: string;
+}
+
+/** models.TaskStatistics */
+export interface LegacyTaskStatistics {
+  CurrentCoordinates: LegacyCurrentCoordinates | null;
+  TableStats: { InsertCount: number; UpdateCount: number; DelCount: number } | null;
+  DelayCount: { Num: number; Time: number } | null;
+  ProgressPct: string;
+  ExecMasterRowCount: number;
+  ExecMasterTxCount: number;
+  ReadMasterRowCount: number;
+  ReadMasterTxCount: number;
+  ETA: string;
+  Backlog: string;
+  ThroughputStat: { Num: number; Time: number } | null;
+  /** gonats.Statistics */
+  MsgStat: { InMsgs: number; OutMsgs: number; InBytes: number; OutBytes: number; Reconnects: number };
+  BufferStat: {
+    ExtractorTxQueueSize: number;
+    ApplierTxQueueSize: number;
+    ApplierGroupTxQueueSize: number;
+    SendByTimeout: number;
+    SendBySizeFull: number;
+  };
+  Stage: string;
+  Timestamp: Int64Value;
+}
+
+/** models.AllocStatistics (GET /v1/agent/allocation/{ID}/stats) */
+export interface LegacyAllocStatistics {
+  Tasks: Record<string, LegacyTaskStatistics>;
 }

@@ -283,3 +283,63 @@ export type Variable = z.infer<typeof Variable>;
 
 /** any JSON (passthrough answers) */
 export const AnyJson = z.unknown();
+
+/* ------------------------------------------------------------------ runtime routes (allocations, evaluations, nodes, agent) */
+
+const numMap = z.record(z.string(), z.number()).nullish().transform((v) => v ?? null);
+
+/** structs.AllocMetric (an allocation's Metrics, an evaluation's FailedTGAllocs) */
+export const AllocMetric = z.looseObject({
+  NodesEvaluated: num,
+  NodesFiltered: num,
+  NodesAvailable: numMap,
+  ClassFiltered: numMap,
+  ConstraintFiltered: numMap,
+  NodesExhausted: num,
+  ClassExhausted: numMap,
+  DimensionExhausted: numMap,
+  Scores: numMap,
+  AllocationTime: num,
+  CoalescedFailures: num,
+});
+export type AllocMetric = z.infer<typeof AllocMetric>;
+
+/** An evaluation with the fields 2.x's Evaluation also had. */
+export const EvaluationDetail = Evaluation.extend({
+  FailedTGAllocs: z.record(z.string(), AllocMetric).nullish().transform((v) => v ?? null),
+  ClassEligibility: z.record(z.string(), z.boolean()).nullish().transform((v) => v ?? null),
+  EscapedComputedClass: bool,
+  AnnotatePlan: bool,
+  QueuedAllocations: numMap,
+  SnapshotIndex: num,
+});
+export type EvaluationDetail = z.infer<typeof EvaluationDetail>;
+export const EvaluationDetailList = z.array(EvaluationDetail).nullish().transform((v) => v ?? []);
+
+/** A node as /v1/node/{ID} answers it (structs.Node, so ComputedClass is there too). */
+export const NodeDetail = Node.extend({
+  ComputedClass: str,
+  StatusUpdatedAt: num,
+});
+export type NodeDetail = z.infer<typeof NodeDetail>;
+
+/** The allocations of a node (full allocations, each with its job). */
+export const AllocationList = z.array(Allocation).nullish().transform((v) => v ?? []);
+
+/** structs.NodeUpdateResponse (PUT /v1/node/{ID}/evaluate) */
+export const NodeUpdateResponse = z.looseObject({
+  HeartbeatTTL: num,
+  EvalIDs: z.array(z.string()).nullish().transform((v) => v ?? null),
+  EvalCreateIndex: num,
+  NodeModifyIndex: num,
+  LeaderRPCAddr: str,
+  NumNodes: num,
+  Servers: z
+    .array(z.looseObject({ RPCAdvertiseAddr: str, RPCMajorVersion: num, RPCMinorVersion: num, Datacenter: str }))
+    .nullish()
+    .transform((v) => v ?? null),
+  Index: num,
+  LastContact: num,
+  KnownLeader: bool,
+});
+export type NodeUpdateResponse = z.infer<typeof NodeUpdateResponse>;

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { RouteContext } from './types';
 import { LegacyHttpError } from '../legacy/errors';
 import { registerJobRoutes, type JobSubHandler } from './jobs';
+import { registerRuntimeRoutes } from './runtime';
 
 /** Every legacy 2.x route, in 2.x's matching order. */
 export function registerLegacyRoutes(app: Express, ctx: RouteContext): void {
@@ -20,5 +21,7 @@ export function registerLegacyRoutes(app: Express, ctx: RouteContext): void {
     });
   }
   const jobSub: Record<string, JobSubHandler> = {};
+  // before the job routes: 2.x matched /v1/job/renewal and /v1/job/info ahead of its /v1/job/ prefix
+  registerRuntimeRoutes(app, ctx, jobSub);
   registerJobRoutes(app, ctx, jobSub);
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import type { NomadClient } from '../nomad/client';
 import { JobService } from './jobs';
+import { RuntimeService } from './runtime';
 
 export interface ServiceDeps {
   config: Config;
@@ -14,8 +15,10 @@ export interface ServiceDeps {
 /** The service layer: Nomad I/O plus the pure translations; routes stay thin. */
 export interface Services {
   jobs: JobService;
+  runtime: RuntimeService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  return { jobs: new JobService(deps) };
+  const jobs = new JobService(deps);
+  return { jobs, runtime: new RuntimeService({ ...deps, jobs }) };
 }

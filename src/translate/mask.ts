@@ -5,6 +5,7 @@
  * becomes "*", as dtle 2.x showed it in job lists.
  */
 import { isSecretKey } from '../logging/redact';
+import { Int64Value } from '../legacy/int64';
 
 export const MASK = '*';
 
@@ -14,7 +15,7 @@ export function maskSecrets<T>(value: T): T {
 }
 
 function maskValue(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object' || value instanceof Int64Value) return value;
   if (Array.isArray(value)) return value.map(maskValue);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
@@ -43,4 +44,65 @@ export function withoutSecrets(value: unknown): unknown {
     out[k] = withoutSecrets(v);
   }
   return out;
+}
+
+/**
+ * Masks secrets in a JSON text without re-encoding it: every string or number value of a
+ * secret-named key becomes "*", every other byte stays as Nomad wrote it (so int64 values keep
+ * their digits). A text that is not JSON comes back unchanged.
+ */
+export function maskSecretsInJsonText(text: string): string {
+  let out = '';
+  let last = 0;
+  let i = 0;
+  const n = text.length;
+  const ws = (k: number) => {
+    while (k < n && (text[k] === ' ' || text[k] === '\t' || text[k] === '\n' || text[k] === '\r')) k++;
+    return k;
+  };
+  /** the index after the string token starting at k (text[k] === '"'), or -1 */
+  const stringEnd = (k: number) => {
+    for (let j = k + 1; j < n; j++) {
+      if (text[j] === '\\') j++;
+      else if (text[j] === '"') return j + 1;
+    }
+    return -1;
+  };
+  while (i < n) {
+    const c = text[i];
+    if (c !== '"') {
+      i++;
+      continue;
+    }
+    const end = stringEnd(i);
+    if (end < 0) return text;
+    const colon = ws(end);
+    if (text[colon] !== ':') {
+      i = end; // a string value, not a key
+      continue;
+    }
+    let key: string;
+    try {
+      key = JSON.parse(text.slice(i, end)) as string;
+    } catch {
+      return text;
+    }
+    const v = ws(colon + 1);
+    if (isSecretKey(key)) {
+      let vEnd = -1;
+      if (text[v] === '"') vEnd = stringEnd(v);
+      else {
+        const m = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(v, v + 64));
+        if (m) vEnd = v + m[0].length;
+      }
+      if (vEnd > 0) {
+        out += text.slice(last, v) + JSON.stringify(MASK);
+        last = vEnd;
+        i = vEnd;
+        continue;
+      }
+    }
+    i = v;
+  }
+  return out + text.slice(last);
 }

@@ -1,0 +1,94 @@
+/**
+ * 2.x paths whose Nomad counterpart answers in the same shape: proxied to Nomad as they are
+ * (path rewritten, query kept), with the caller's or the configured token, a timeout, Nomad's
+ * X-Nomad-* meta headers renamed X-Udup-*, and every password in a JSON answer masked.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { createProxyMiddleware, responseInterceptor } from 'http-proxy-middleware';
+import { maskSecretsInJsonText } from '../translate/mask';
+import { callerToken } from './context';
+import type { RouteContext } from './types';
+
+const META_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['x-nomad-index', 'X-Udup-Index'],
+  ['x-nomad-knownleader', 'X-Udup-KnownLeader'],
+  ['x-nomad-lastcontact', 'X-Udup-LastContact'],
+];
+
+/** Request headers never forwarded to Nomad (the token is set by us; the rest are the caller's business). */
+const DROPPED_REQUEST_HEADERS = ['x-nomad-token', 'authorization', 'cookie', 'proxy-authorization'];
+
+/** The Nomad path and query for a proxied request: `path` plus the caller's query, the default region added. */
+export function proxiedUrl(originalUrl: string, path: string, defaultRegion: string): string {
+  const u = new URL(originalUrl, 'http://legacy.invalid');
+  if (defaultRegion !== '' && !u.searchParams.has('region')) u.searchParams.set('region', defaultRegion);
+  const query = u.searchParams.toString();
+  return path + (query === '' ? '' : `?${query}`);
+}
+
+export interface PassthroughOptions {
+  /** the Nomad path for this request (no query) */
+  path: (req: Request) => string;
+  /** ms before an unanswered call is abandoned (504); default the Nomad timeout */
+  timeoutMs?: number;
+}
+
+/** A proxy to Nomad for one legacy route. The caller's token must have been validated (callerToken) before. */
+export function nomadPassthrough(ctx: RouteContext, opts: PassthroughOptions): RequestHandler {
+  const { nomad, config, logger } = ctx;
+  const timeoutMs = opts.timeoutMs ?? config.nomad_timeout_ms;
+  const timedOut = new WeakSet<IncomingMessage>();
+  const proxy = createProxyMiddleware<Request, Response>({
+    target: nomad.baseURL,
+    agent: nomad.agent,
+    changeOrigin: true,
+    secure: !config.nomad_skip_verify,
+    selfHandleResponse: true,
+    xfwd: false,
+    ejectPlugins: true,
+    pathRewrite: (_path, req) => proxiedUrl(req.originalUrl, opts.path(req), nomad.scope({}).region ?? ''),
+    plugins: [
+      (server) => {
+        server.on('proxyReq', (proxyReq, req) => {
+          for (const h of DROPPED_REQUEST_HEADERS) proxyReq.removeHeader(h);
+          const token = nomad.tokenFor(callerToken(req));
+          if (token) proxyReq.setHeader('X-Nomad-Token', token);
+          proxyReq.setTimeout(timeoutMs, () => {
+            timedOut.add(req);
+            proxyReq.destroy(new Error('timeout'));
+          });
+        });
+        server.on(
+          'proxyRes',
+          responseInterceptor(async (buffer, proxyRes, _req, res) => {
+            for (const [from, to] of META_HEADERS) {
+              const v = proxyRes.headers[from];
+              res.removeHeader(from);
+              if (typeof v === 'string') res.setHeader(to, v);
+            }
+            const type = String(proxyRes.headers['content-type'] ?? '');
+            if (buffer.length === 0 || !/\bjson\b/i.test(type)) return buffer;
+            return maskSecretsInJsonText(buffer.toString('utf8'));
+          }),
+        );
+        server.on('error', (err: Error, req: IncomingMessage, res: ServerResponse | unknown) => {
+          const r = res as ServerResponse;
+          if (typeof r?.writeHead !== 'function') return;
+          const timeout = timedOut.has(req);
+          logger.warn('nomad passthrough failed', { path: req.url, timeout, error: err.message });
+          if (r.headersSent) {
+            r.end();
+            return;
+          }
+          const text = timeout ? `no answer from ${nomad.baseURL} within the timeout` : `cannot reach Nomad at ${nomad.baseURL}: ${err.message}`;
+          r.writeHead(timeout ? 504 : 502, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+          r.end(text);
+        });
+      },
+    ],
+  });
+  return (req: Request, res: Response, next: NextFunction) => {
+    void proxy(req, res, next);
+  };
+}

@@ -1,0 +1,293 @@
+/**
+ * The legacy runtime routes: allocations, evaluations, nodes, agent, status, statistics, the
+ * paths proxied to Nomad, and the 2.x-only features. Thin: parse, call the service, mask, answer.
+ * Path matching and method checks follow dtle 2.x's agent/http.go and its *_endpoint.go handlers.
+ */
+import type { Express, NextFunction, Request, Response } from 'express';
+import { LegacyHttpError, notFound } from '../legacy/errors';
+import { maskSecrets } from '../translate/mask';
+import { callerToken, callOptions, prefixOf, sendLegacy } from './context';
+import { decodePathId, handle, INVALID_METHOD, type JobSubHandler } from './jobs';
+import { nomadPassthrough } from './passthrough';
+import type { RouteContext } from './types';
+
+/** 2.x's answer for a path under /v1/agent/allocation/ that is not `{ID}/stats`. */
+export const RESOURCE_NOT_FOUND = 'resource not found';
+
+/** Text of 501 answers for 2.x features that have no counterpart on Nomad with dtle 3.x/4.x. */
+export function unsupportedText(feature: string): string {
+  return `not supported: ${feature} of dtle 2.x has no equivalent in dtle 3.x/4.x on Nomad`;
+}
+
+const invalidMethod = () => new LegacyHttpError(405, INVALID_METHOD);
+
+function requireMethod(req: Request, ...methods: string[]): void {
+  if (!methods.includes(req.method)) throw invalidMethod();
+}
+
+/** Go's strconv.ParseBool, false when absent or invalid (as 2.x ignored the error). */
+function queryBool(req: Request, name: string): boolean {
+  const v = req.query[name];
+  const s = typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
+  return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s);
+}
+
+function queryText(req: Request, name: string): string {
+  const v = req.query[name];
+  return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
+}
+
+/** The part of the request path after `prefix`, percent-decoded as Go's net/http did. */
+function pathRest(req: Request, prefix: string): string {
+  return decodePathId(req.path.slice(prefix.length));
+}
+
+/** An empty-bodied status, as 2.x's handlers that only called WriteHeader answered. */
+function bare(res: Response, status: number): void {
+  res.status(status).end();
+}
+
+export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: Record<string, JobSubHandler>): void {
+  const runtime = ctx.services.runtime;
+
+  /* ---------------------------------------------------------------- /v1/job/{ID}/… */
+
+  jobSub.allocations = async (req, res, id) => {
+    requireMethod(req, 'GET');
+    const { allocs, meta } = await runtime.jobAllocations(id, callOptions(req), queryBool(req, 'all'));
+    sendLegacy(req, res, maskSecrets(allocs), meta);
+  };
+  jobSub.evaluations = async (req, res, id) => {
+    requireMethod(req, 'GET');
+    const { evals, meta } = await runtime.jobEvaluations(id, callOptions(req));
+    sendLegacy(req, res, evals, meta);
+  };
+
+  /* ---------------------------------------------------------------- allocations */
+
+  app.all(
+    /^\/v1\/allocations$/,
+    handle('/v1/allocations', async (req, res) => {
+      requireMethod(req, 'GET');
+      const { allocs, meta } = await runtime.allocations(callOptions(req), prefixOf(req));
+      sendLegacy(req, res, maskSecrets(allocs), meta);
+    }),
+  );
+
+  app.all(
+    /^\/v1\/allocation\//,
+    handle('/v1/allocation/{ID}', async (req, res) => {
+      requireMethod(req, 'GET');
+      const { alloc, meta } = await runtime.allocation(pathRest(req, '/v1/allocation/'), callOptions(req));
+      sendLegacy(req, res, maskSecrets(alloc), meta);
+    }),
+  );
+
+  // 2.x: no method check here; `{ID}/stats` only, anything else `resource not found`
+  app.all(
+    /^\/v1\/agent\/allocation\//,
+    handle('/v1/agent/allocation/{ID}/stats', async (req, res) => {
+      const tokens = req.path.slice('/v1/agent/allocation/'.length).split('/');
+      if (tokens.length !== 2 || tokens[1] !== 'stats') throw notFound(RESOURCE_NOT_FOUND);
+      const stats = await runtime.allocStats(decodePathId(tokens[0] as string), queryText(req, 'task'), callOptions(req));
+      sendLegacy(req, res, stats);
+    }),
+  );
+
+  /* ---------------------------------------------------------------- evaluations */
+
+  app.all(
+    /^\/v1\/evaluations$/,
+    handle('/v1/evaluations', async (req, res) => {
+      requireMethod(req, 'GET');
+      const { evals, meta } = await runtime.evaluations(callOptions(req), prefixOf(req));
+      sendLegacy(req, res, evals, meta);
+    }),
+  );
+
+  app.all(/^\/v1\/evaluation\//, (req: Request, res: Response, next: NextFunction) => {
+    const rest = req.path.slice('/v1/evaluation/'.length);
+    if (rest.endsWith('/allocations')) {
+      return handle('/v1/evaluation/{ID}/allocations', async () => {
+        requireMethod(req, 'GET');
+        const id = decodePathId(rest.slice(0, -'/allocations'.length));
+        const { allocs, meta } = await runtime.evaluationAllocations(id, callOptions(req));
+        sendLegacy(req, res, maskSecrets(allocs), meta);
+      })(req, res, next);
+    }
+    handle('/v1/evaluation/{ID}', async () => {
+      requireMethod(req, 'GET');
+      const { eval: evaluation, meta } = await runtime.evaluation(decodePathId(rest), callOptions(req));
+      sendLegacy(req, res, evaluation, meta);
+    })(req, res, next);
+  });
+
+  /* ---------------------------------------------------------------- nodes */
+
+  app.all(
+    /^\/v1\/nodes$/,
+    handle('/v1/nodes', async (req, res) => {
+      requireMethod(req, 'GET');
+      const { nodes, meta } = await runtime.nodes(callOptions(req), prefixOf(req));
+      sendLegacy(req, res, nodes, meta);
+    }),
+  );
+
+  // 2.x dispatched on the suffix: /evaluate, /allocations, else the node itself (so /drain & co. are "node not found")
+  app.all(/^\/v1\/node\//, (req: Request, res: Response, next: NextFunction) => {
+    const rest = req.path.slice('/v1/node/'.length);
+    if (rest.endsWith('/evaluate')) {
+      return handle('/v1/node/{ID}/evaluate', async () => {
+        requireMethod(req, 'PUT', 'POST');
+        const { response, meta } = await runtime.nodeEvaluate(decodePathId(rest.slice(0, -'/evaluate'.length)), callOptions(req));
+        sendLegacy(req, res, response, meta);
+      })(req, res, next);
+    }
+    if (rest.endsWith('/allocations')) {
+      return handle('/v1/node/{ID}/allocations', async () => {
+        requireMethod(req, 'GET');
+        const { allocs, meta } = await runtime.nodeAllocations(decodePathId(rest.slice(0, -'/allocations'.length)), callOptions(req));
+        sendLegacy(req, res, maskSecrets(allocs), meta);
+      })(req, res, next);
+    }
+    handle('/v1/node/{ID}', async () => {
+      requireMethod(req, 'GET');
+      const { node, meta } = await runtime.node(decodePathId(rest), callOptions(req));
+      sendLegacy(req, res, node, meta);
+    })(req, res, next);
+  });
+
+  /* ---------------------------------------------------------------- agent and status */
+
+  const read = <T>(route: string, f: (req: Request) => Promise<{ body: T; meta: Parameters<typeof sendLegacy>[3] }>) =>
+    app.all(
+      new RegExp(`^${route.replace(/\//g, '\\/')}$`),
+      handle(route, async (req, res) => {
+        requireMethod(req, 'GET');
+        const { body, meta } = await f(req);
+        sendLegacy(req, res, body, meta);
+      }),
+    );
+
+  read('/v1/self', async (req) => {
+    const { self, meta } = await runtime.self(callOptions(req));
+    return { body: self, meta };
+  });
+  read('/v1/members', async (req) => {
+    const { members, meta } = await runtime.members(callOptions(req));
+    return { body: members, meta };
+  });
+  read('/v1/regions', async (req) => {
+    const { regions, meta } = await runtime.regions(callOptions(req));
+    return { body: regions, meta };
+  });
+  read('/v1/leader', async (req) => {
+    const { leader, meta } = await runtime.leader(callOptions(req));
+    return { body: leader, meta };
+  });
+  read('/v1/peers', async (req) => {
+    const { peers, meta } = await runtime.peers(callOptions(req));
+    return { body: peers, meta };
+  });
+
+  /* ---------------------------------------------------------------- passthrough to Nomad */
+
+  /** Checks the method (405 as 2.x) and the caller's token before proxying. */
+  const proxied = (route: string, methods: string[], path: (req: Request) => string, emptyBody405 = false) => {
+    const proxy = nomadPassthrough(ctx, { path });
+    return (req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = route;
+      if (!methods.includes(req.method)) {
+        if (emptyBody405) return bare(res, 405);
+        return next(invalidMethod());
+      }
+      try {
+        callerToken(req);
+      } catch (e) {
+        return next(e);
+      }
+      proxy(req, res, next);
+    };
+  };
+
+  app.all(/^\/v1\/join$/, proxied('/v1/join', ['PUT', 'POST'], () => '/v1/agent/join'));
+  app.all(/^\/v1\/agent\/force-leave$/, proxied('/v1/agent/force-leave', ['PUT', 'POST'], () => '/v1/agent/force-leave'));
+  app.all(/^\/v1\/managers$/, proxied('/v1/managers', ['GET', 'PUT', 'POST'], () => '/v1/agent/servers'));
+
+  // 2.x: /v1/operator/raft/configuration* (GET) and /v1/operator/raft/peer* (DELETE), bare 405 otherwise;
+  // any other /v1/operator/ path 404 "Invalid method"
+  const raftConfiguration = proxied('/v1/operator/raft/configuration', ['GET'], () => '/v1/operator/raft/configuration', true);
+  const raftPeer = proxied('/v1/operator/raft/peer', ['DELETE'], () => '/v1/operator/raft/peer', true);
+  app.all(/^\/v1\/operator\//, (req: Request, res: Response, next: NextFunction) => {
+    const rest = req.path.startsWith('/v1/operator/raft/') ? req.path.slice('/v1/operator/raft/'.length) : null;
+    if (rest !== null && rest.startsWith('configuration')) return raftConfiguration(req, res, next);
+    if (rest !== null && rest.startsWith('peer')) return raftPeer(req, res, next);
+    res.locals.route = '/v1/operator/';
+    next(new LegacyHttpError(404, INVALID_METHOD));
+  });
+
+  /* ---------------------------------------------------------------- 2.x-only features */
+
+  const unsupported = (feature: string) => new LegacyHttpError(501, unsupportedText(feature));
+
+  app.all(
+    /^\/v1\/login$/,
+    handle('/v1/login', async (req) => {
+      requireMethod(req, 'PUT');
+      throw unsupported('login (orders)');
+    }),
+  );
+  // orders (traffic quotas): none exist on Nomad, so lists are empty and single orders are not found
+  app.all(
+    /^\/v1\/orders$/,
+    handle('/v1/orders', async (req, res) => {
+      if (req.method === 'GET') return sendLegacy(req, res, []);
+      requireMethod(req, 'PUT', 'POST');
+      throw unsupported('orders');
+    }),
+  );
+  app.all(
+    /^\/v1\/orders\/pending$/,
+    handle('/v1/orders/pending', async (req, res) => {
+      requireMethod(req, 'GET');
+      sendLegacy(req, res, []);
+    }),
+  );
+  app.all(
+    /^\/v1\/orders\/level\//,
+    handle('/v1/orders/level/', async (req, res) => {
+      if (req.method !== 'GET') return bare(res, 405);
+      throw unsupported('setting the log level');
+    }),
+  );
+  app.all(
+    /^\/v1\/order\//,
+    handle('/v1/order/{ID}', async (req) => {
+      if (req.method === 'GET' || req.method === 'DELETE') throw notFound('order not found');
+      requireMethod(req, 'PUT', 'POST');
+      throw unsupported('orders');
+    }),
+  );
+  app.all(
+    /^\/v1\/cloud\/order$/,
+    handle('/v1/cloud/order', async (req) => {
+      requireMethod(req, 'GET');
+      throw unsupported('cloud orders');
+    }),
+  );
+  // exact paths that 2.x matched before its /v1/job/ prefix
+  app.all(
+    /^\/v1\/job\/renewal$/,
+    handle('/v1/job/renewal', async (req) => {
+      requireMethod(req, 'PUT');
+      throw unsupported('job renewal (orders)');
+    }),
+  );
+  app.all(
+    /^\/v1\/job\/info$/,
+    handle('/v1/job/info', async (req) => {
+      requireMethod(req, 'POST');
+      throw unsupported('job info (reading the source database schema)');
+    }),
+  );
+}
