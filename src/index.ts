@@ -38,7 +38,7 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
     });
   const metrics = new Metrics({ defaultMetrics: true });
   const nomad = new NomadClient(config);
-  const { app } = createApp({ config, nomad, logger, metrics });
+  const { app, services } = createApp({ config, nomad, logger, metrics });
   let draining = false;
   const server = http.createServer((req, res) => {
     if (draining) res.setHeader('Connection', 'close');
@@ -66,11 +66,16 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
   }, config.ready_poll_interval_ms);
   poll.unref();
 
+  // keep the job-spec cache and the paused-job set fresh with blocking queries, so a warm
+  // GET /v1/jobs costs one Nomad call and changes made through any path show at once
+  const stopWatches = [services.jobs.startWatch(), services.jobs.paused.startWatch()];
+
   let closing: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {
     if (closing) return closing;
     draining = true;
     clearInterval(poll);
+    for (const stop of stopWatches) stop();
     closing = new Promise<void>((resolve) => {
       const force = setTimeout(() => server.closeAllConnections(), config.shutdown_timeout_ms);
       force.unref();

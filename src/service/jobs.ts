@@ -20,6 +20,7 @@ import { hasMaskedSecret, maskSecrets } from '../translate/mask';
 import { PAUSED_STATUS, legacyListStub, legacyToNomadJob, nomadJobToLegacy, type NomadJobWrite } from '../translate/job';
 import { dialectForVersion, type Dialect } from '../translate/spec';
 import { JobSpecCache } from './jobCache';
+import { runWatch, type WatchOptions } from './watch';
 import { PauseStore, isEnforceIndexConflict, type PausedEntry } from './pause';
 import { z } from 'zod';
 
@@ -94,37 +95,21 @@ export class JobService {
    * the specs of jobs whose JobModifyIndex moved are fetched ahead of the next legacy list.
    * Returns a function that stops the watch.
    */
-  startWatch(opts: { wait?: string; retryMs?: number } = {}): () => void {
-    let stopped = false;
-    let index = '0';
-    const wait = opts.wait ?? '5m';
-    const retryMs = opts.retryMs ?? 2000;
-    const loop = async (): Promise<void> => {
-      while (!stopped) {
-        try {
-          const { data: stubs, meta } = await this.deps.nomad.get('/v1/jobs', JobList, { index, wait, op: 'jobs.watch' });
-          if (stopped) return;
-          const next = meta.index ?? index;
-          if (BigInt(next) < BigInt(index)) index = '0'; // Nomad restarted with a new raft log
-          else index = next;
-          await Promise.all(
-            stubs.map((stub) =>
-              this.limit(() => this.fetchJob(stub.ID, stub.JobModifyIndex, {}).catch(() => undefined)),
-            ),
-          );
-          this.cache.retain(this.scopeKey({}), new Set(stubs.map((s: JobListStub) => s.ID)));
-          this.deps.metrics.cacheSize.labels('jobs').set(this.cache.size);
-        } catch (e) {
-          if (stopped) return;
-          this.deps.logger.warn('job watch failed; retrying', { error: e instanceof Error ? e.message : String(e), retry_ms: retryMs });
-          await new Promise((r) => setTimeout(r, retryMs).unref());
-        }
-      }
-    };
-    void loop();
-    return () => {
-      stopped = true;
-    };
+  startWatch(opts: WatchOptions = {}): () => void {
+    return runWatch(
+      'job list',
+      this.deps.logger,
+      async (index, wait) => {
+        const { data: stubs, meta } = await this.deps.nomad.get('/v1/jobs', JobList, { index, wait, op: 'jobs.watch' });
+        await Promise.all(
+          stubs.map((stub) => this.limit(() => this.fetchJob(stub.ID, stub.JobModifyIndex, {}).catch(() => undefined))),
+        );
+        this.cache.retain(this.scopeKey({}), new Set(stubs.map((s: JobListStub) => s.ID)));
+        this.deps.metrics.cacheSize.labels('jobs').set(this.cache.size);
+        return meta.index ?? index;
+      },
+      opts,
+    );
   }
 
   /** GET /v1/jobs: every dtle job as a 2.x list stub, passwords masked. */

@@ -10,6 +10,7 @@ import type { Logger } from '../logging';
 import { nomadPath, type CallOptions, type NomadClient } from '../nomad/client';
 import { NomadError } from '../nomad/errors';
 import { Job, Variable } from '../nomad/types';
+import { runWatch, type WatchOptions } from './watch';
 
 export const VariableMetaList = z
   .array(z.looseObject({ Path: z.string(), ModifyIndex: z.number().nullish().transform((v) => v ?? 0), Namespace: z.string().nullish() }))
@@ -98,7 +99,8 @@ export class PauseStore {
 
   /** IDs of paused jobs with their variable's ModifyIndex: from the watch when fresh, else one list call. */
   async ids(opts: CallOptions): Promise<Map<string, number>> {
-    if (this.watched && Date.now() - this.watched.at < 10 * 60_000 && !opts.token) return this.watched.ids;
+    const defaultScope = !opts.token && !opts.region && !opts.namespace;
+    if (this.watched && defaultScope && Date.now() - this.watched.at < 10 * 60_000) return this.watched.ids;
     return this.listIds(opts);
   }
 
@@ -174,27 +176,25 @@ export class PauseStore {
   }
 
   /** Keeps the set of paused jobs fresh with a blocking query on the variables list. */
-  startWatch(opts: { wait?: string; retryMs?: number } = {}): () => void {
-    let stopped = false;
-    let index = '0';
-    const loop = async () => {
-      while (!stopped) {
+  startWatch(opts: WatchOptions = {}): () => void {
+    const stop = runWatch(
+      'paused jobs',
+      this.deps.logger,
+      async (index, wait) => {
         try {
-          const ids = await this.listIds({}, { index, wait: opts.wait ?? '5m' });
-          if (stopped) return;
-          index = (ids as Map<string, number> & { index: string }).index;
+          const ids = await this.listIds({}, { index, wait });
           this.watched = { ids, at: Date.now() };
+          return ids.index;
         } catch (e) {
-          if (stopped) return;
           this.watched = null;
-          this.deps.logger.warn('paused-jobs watch failed; retrying', { error: e instanceof Error ? e.message : String(e) });
-          await new Promise((r) => setTimeout(r, opts.retryMs ?? 2000).unref());
+          throw e;
         }
-      }
-    };
-    void loop();
+      },
+      opts,
+    );
     return () => {
-      stopped = true;
+      stop();
+      this.watched = null;
     };
   }
 }

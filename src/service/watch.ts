@@ -1,0 +1,59 @@
+import type { Logger } from '../logging';
+
+export interface WatchOptions {
+  /** blocking-query wait sent to Nomad (default 5m, Nomad's own maximum) */
+  wait?: string;
+  /** first retry delay after a failure, doubled per failure (default 1 s) */
+  retryMs?: number;
+  /** longest retry delay (default 30 s) */
+  maxRetryMs?: number;
+}
+
+/**
+ * Runs a blocking-query loop: `step(index, wait)` makes one blocking call and returns Nomad's new
+ * index. An index that goes backwards (Nomad restarted with a new raft log) restarts from 0.
+ * Failures back off exponentially; the first failure of a streak is a warning, the recovery an
+ * info line, so a Nomad that is down does not flood the log. Returns a function that stops it.
+ */
+export function runWatch(
+  name: string,
+  logger: Logger,
+  step: (index: string, wait: string) => Promise<string>,
+  opts: WatchOptions = {},
+): () => void {
+  const wait = opts.wait ?? '5m';
+  const retryMs = opts.retryMs ?? 1000;
+  const maxRetryMs = opts.maxRetryMs ?? 30_000;
+  let stopped = false;
+  let index = '0';
+  let failures = 0;
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+  const loop = async (): Promise<void> => {
+    while (!stopped) {
+      const started = Date.now();
+      try {
+        const next = await step(index, wait);
+        if (stopped) return;
+        if (failures > 0) logger.info(`${name} watch recovered`, { after_failures: failures });
+        failures = 0;
+        const unchanged = next === index;
+        index = /^\d+$/.test(next) && BigInt(next) >= BigInt(index) ? next : '0';
+        // a server that answers at once without moving its index would make this a busy loop
+        if (unchanged && Date.now() - started < 50) await sleep(retryMs);
+      } catch (e) {
+        if (stopped) return;
+        failures++;
+        const delay = Math.min(maxRetryMs, retryMs * 2 ** (failures - 1));
+        const fields = { error: e instanceof Error ? e.message : String(e), retry_ms: delay, failures };
+        if (failures === 1) logger.warn(`${name} watch failed; retrying`, fields);
+        else logger.debug(`${name} watch still failing`, fields);
+        await sleep(delay);
+      }
+    }
+  };
+  void loop();
+  return () => {
+    stopped = true;
+  };
+}
