@@ -42,6 +42,11 @@ export class JobSpecCache {
     return e;
   }
 
+  /** The entry whatever its JobModifyIndex, for views that only need the task layout. */
+  latest(key: string): CachedJob | undefined {
+    return this.map.get(key);
+  }
+
   set(key: string, entry: CachedJob): void {
     const old = this.map.get(key);
     if (old && old.jobModifyIndex > entry.jobModifyIndex) return; // never go back in time

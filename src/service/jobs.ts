@@ -112,6 +112,16 @@ export class JobService {
     );
   }
 
+  /**
+   * A cached spec of any JobModifyIndex, for per-item views that only need a job's task layout
+   * (which task group is Src, which Dest), e.g. the legacy allocation lists; undefined when none.
+   */
+  cachedSpec(id: string, opts: CallOptions): { job: Job; legacy: LegacyJob } | undefined {
+    if (this.deps.config.job_cache_max_entries <= 0) return undefined;
+    const e = this.cache.latest(JobSpecCache.key(this.scopeKey(opts), id));
+    return e && e.legacy ? { job: e.job, legacy: e.legacy } : undefined;
+  }
+
   /** GET /v1/jobs: every dtle job as a 2.x list stub, passwords masked. */
   async list(opts: CallOptions, prefix?: string): Promise<{ jobs: LegacyJobListStub[]; meta: QueryMeta }> {
     const [{ data: stubs, meta }, pausedIds] = await Promise.all([

@@ -116,10 +116,20 @@ export class RuntimeService {
     }
   }
 
-  /** The dtle jobs among these IDs (one read each, bounded concurrency). */
+  /**
+   * The dtle jobs among these IDs, for lists of allocations: the task layout comes from the job-spec
+   * cache when it holds the job, else one read each (bounded concurrency).
+   */
   private async jobInfos(ids: Iterable<string>, opts: CallOptions): Promise<Map<string, JobInfo>> {
     const unique = [...new Set(ids)];
-    const found = await Promise.all(unique.map((id) => this.limit(async () => [id, await this.jobInfo(id, opts)] as const)));
+    const found = await Promise.all(
+      unique.map((id) => {
+        const cached = this.deps.jobs.cachedSpec(id, opts);
+        const view = cached ? allocJobView(cached.job, this.drivers) : null;
+        if (cached && view) return [id, { view, legacy: cached.legacy }] as const;
+        return this.limit(async () => [id, await this.jobInfo(id, opts)] as const);
+      }),
+    );
     const out = new Map<string, JobInfo>();
     for (const [id, info] of found) if (info) out.set(id, info);
     return out;

@@ -176,6 +176,20 @@ describe('GET /v1/jobs upstream calls (counted at the simulated Nomad)', () => {
     expect(peak).toBe(4);
   });
 
+  it('GET /v1/allocations reads each job once when cold and not at all once the specs are cached', async () => {
+    h = await startHarness();
+    h.sim.seedDtleJobs(6, { withAllocs: true });
+    h.sim.resetCalls();
+    const cold = record(await request(h.built.app).get('/v1/allocations'));
+    expect(cold.status).toBe(200);
+    expect(cold.body).toHaveLength(12);
+    expect(count(requestCalls(h), /^GET \/v1\/job\//)).toBe(6);
+    h.sim.resetCalls();
+    const warm = record(await request(h.built.app).get('/v1/allocations'));
+    expect(warm.body).toEqual(cold.body);
+    expect(requestCalls(h)).toEqual(['GET /v1/allocations']);
+  });
+
   it('bounds memory: job_cache_max_entries caps the cache and evictions show in /metrics', async () => {
     h = await startHarness({ job_cache_max_entries: 10 });
     h.sim.seedDtleJobs(25);
