@@ -37,17 +37,34 @@ const textLine = winston.format.printf((info) => {
   return `${String(timestamp)} ${level} ${String(message)}${extra}`;
 });
 
+/**
+ * Drops a line below the logger's level before any other format runs: winston applies the
+ * logger's formats to every line and filters by level only in the transports, so without this
+ * each suppressed access-log line would still be redacted, timestamped and serialised.
+ */
+function levelGate(getLevel: () => string) {
+  const levels = winston.config.npm.levels;
+  return winston.format((info) => {
+    const max = levels[getLevel()] ?? levels.info!;
+    const own = levels[info.level];
+    return own !== undefined && own > max ? false : info;
+  })();
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const secrets = opts.secrets ?? [];
+  let logger: Logger | null = null;
   const format = winston.format.combine(
+    levelGate(() => logger?.level ?? opts.level ?? 'info'),
     redaction(secrets),
     winston.format.timestamp(),
     opts.format === 'text' ? textLine : winston.format.json(),
   );
-  return winston.createLogger({
+  logger = winston.createLogger({
     level: opts.level ?? 'info',
     format,
     silent: opts.silent ?? false,
     transports: opts.transports ?? [new winston.transports.Console({ stderrLevels: [] })],
   });
+  return logger;
 }
