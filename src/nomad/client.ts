@@ -49,6 +49,12 @@ export interface NomadResponse<T> {
   status: number;
 }
 
+export interface NomadTextResponse {
+  text: string;
+  meta: QueryMeta;
+  status: number;
+}
+
 /** Observes every upstream call (metrics). */
 export type UpstreamObserver = (op: string, status: number | 'error', seconds: number, kind?: string) => void;
 
@@ -182,6 +188,36 @@ export class NomadClient {
     schema: z.ZodType<T>,
     opts: CallOptions = {},
   ): Promise<NomadResponse<T>> {
+    const { text, status, meta } = await this.callText(method, path, body, opts);
+    return { data: this.parse(text, schema, method, status, path), status, meta };
+  }
+
+  /**
+   * A GET whose answer is kept as text: the caller parses it with `parse` only when it needs
+   * the data (e.g. not when the same text was answered and translated before).
+   */
+  getText(path: string, opts?: CallOptions): Promise<NomadTextResponse> {
+    return this.callText('GET', path, undefined, opts);
+  }
+
+  /** Parses a 2xx answer's text against a schema; a typed `malformed` error when it does not fit. */
+  parse<T>(text: string, schema: z.ZodType<T>, method: Method, status: number, path: string): T {
+    let json: unknown;
+    try {
+      json = text === '' ? null : JSON.parse(quoteLongTimes(text));
+    } catch {
+      throw new NomadError('malformed', status, `answer to ${method} ${path} is not valid JSON`, path);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unexpected shape';
+      throw new NomadError('malformed', status, `answer to ${method} ${path} has an unexpected shape (${where})`, path);
+    }
+    return parsed.data;
+  }
+
+  private async callText(method: Method, path: string, body: unknown, opts: CallOptions = {}): Promise<NomadTextResponse> {
     const op = opts.op ?? `${method} ${path.split('/').slice(0, 3).join('/')}`;
     const token = this.tokenFor(opts.token);
     const started = process.hrtime.bigint();
@@ -211,22 +247,10 @@ export class NomadClient {
       throw new NomadError('http', res.status, text || `status ${res.status}`, path);
     }
     this.lastSuccess = Date.now();
-    let json: unknown;
-    try {
-      json = text === '' ? null : JSON.parse(quoteLongTimes(text));
-    } catch {
-      throw new NomadError('malformed', res.status, `answer to ${method} ${path} is not valid JSON`, path);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unexpected shape';
-      throw new NomadError('malformed', res.status, `answer to ${method} ${path} has an unexpected shape (${where})`, path);
-    }
     const h = res.headers as Record<string, unknown>;
     const header = (name: string): string | null => (typeof h[name] === 'string' ? (h[name] as string) : null);
     return {
-      data: parsed.data,
+      text,
       status: res.status,
       meta: {
         index: header('x-nomad-index'),

@@ -67,13 +67,22 @@ export function setQueryMeta(res: Response, meta: QueryMeta | undefined): void {
   if (meta.lastContact !== null) res.setHeader('X-Udup-LastContact', meta.lastContact);
 }
 
-/** Answers a legacy caller: JSON (indented with ?pretty), query-meta headers. */
-export function sendLegacy(req: Request, res: Response, body: unknown, meta?: QueryMeta, status = 200): void {
+/** 2.x indented its JSON when the query had `pretty` (any value but false/0). */
+export function wantsPretty(req: Request): boolean {
+  return req.query.pretty !== undefined && req.query.pretty !== 'false' && req.query.pretty !== '0';
+}
+
+/** Answers a legacy caller with JSON text made already (see sendLegacy). */
+export function sendLegacyText(res: Response, text: string | Buffer, meta?: QueryMeta, status = 200): void {
   setQueryMeta(res, meta);
-  const pretty = req.query.pretty !== undefined && req.query.pretty !== 'false' && req.query.pretty !== '0';
-  const text = stringifyLegacy(body, pretty) + (pretty ? '\n' : '');
   res.status(status).setHeader('Content-Type', 'application/json');
   res.end(text);
+}
+
+/** Answers a legacy caller: JSON (indented with ?pretty), query-meta headers. */
+export function sendLegacy(req: Request, res: Response, body: unknown, meta?: QueryMeta, status = 200): void {
+  const pretty = wantsPretty(req);
+  sendLegacyText(res, stringifyLegacy(body, pretty) + (pretty ? '\n' : ''), meta, status);
 }
 
 export { LegacyHttpError };

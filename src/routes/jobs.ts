@@ -1,7 +1,7 @@
 import type { Express, NextFunction, Request, Response } from 'express';
 import { badRequest, LegacyHttpError } from '../legacy/errors';
 import { maskSecrets } from '../translate/mask';
-import { callOptions, prefixOf, sendLegacy } from './context';
+import { callOptions, prefixOf, sendLegacy, sendLegacyText, wantsPretty } from './context';
 import type { RouteContext } from './types';
 
 export const INVALID_METHOD = 'Invalid method';
@@ -44,8 +44,8 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, sub: Record<s
     handle('/v1/jobs', async (req, res) => {
       if (req.method === 'GET') {
         // the service builds list stubs from specs it masked once per JobModifyIndex
-        const { jobs, meta } = await services.jobs.list(callOptions(req), prefixOf(req));
-        return sendLegacy(req, res, jobs, meta);
+        const { text, meta } = await services.jobs.listText(callOptions(req), prefixOf(req), wantsPretty(req));
+        return sendLegacyText(res, text, meta);
       }
       if (req.method === 'PUT' || req.method === 'POST') {
         const { response, meta } = await services.jobs.register(req.body, callOptions(req));

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
+import { stringifyLegacy } from '../legacy/int64';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
@@ -19,7 +21,8 @@ import { TranslateError } from '../translate/config';
 import { hasMaskedSecret, maskSecrets } from '../translate/mask';
 import { PAUSED_STATUS, legacyListStub, legacyToNomadJob, nomadJobToLegacy, type NomadJobWrite } from '../translate/job';
 import { dialectForVersion, type Dialect } from '../translate/spec';
-import { JobSpecCache } from './jobCache';
+import { JobSpecCache, maskedJob, type CachedJob } from './jobCache';
+import { allocJobView, type AllocJobView } from '../translate/alloc';
 import { runWatch, type WatchOptions } from './watch';
 import { PauseStore, isEnforceIndexConflict, type PausedEntry } from './pause';
 import { z } from 'zod';
@@ -33,6 +36,9 @@ export interface JobServiceDeps {
 
 export const JOB_NOT_FOUND = 'job not found';
 
+/** GET /v1/jobs answers kept (different prefixes, regions, tokens' views). */
+const LIST_MEMO_ENTRIES = 4;
+
 /** 2.x's JobResponse from a Nomad write answer. */
 export function legacyJobResponse(index: number): LegacyJobResponse {
   return { Success: true, Index: index, LastContact: 0, KnownLeader: false };
@@ -44,6 +50,8 @@ export class JobService {
   readonly paused: PauseStore;
   private dialectCache: { value: Dialect; until: number } | null = null;
   private readonly limit: ReturnType<typeof pLimit>;
+  /** the last few GET /v1/jobs answers, by scope, query, paused jobs and digest of Nomad's list */
+  private readonly listMemo = new Map<string, Buffer>();
 
   constructor(private readonly deps: JobServiceDeps) {
     this.cache = new JobSpecCache(deps.config.job_cache_max_entries, () => deps.metrics.cacheEvictions.labels('jobs').inc());
@@ -77,14 +85,7 @@ export class JobService {
       wait: undefined,
       op: 'job.read',
     });
-    const legacy = nomadJobToLegacy(data, this.deps.config.dtle_drivers);
-    const entry = {
-      jobModifyIndex: data.JobModifyIndex,
-      modifyIndex: data.ModifyIndex,
-      job: data,
-      legacy,
-      masked: legacy ? maskSecrets(legacy) : null,
-    };
+    const entry = this.entryOf(data, nomadJobToLegacy(data, this.deps.config.dtle_drivers));
     this.cache.set(key, entry);
     this.deps.metrics.cacheSize.labels('jobs').set(this.cache.size);
     return entry;
@@ -112,26 +113,78 @@ export class JobService {
     );
   }
 
+  private entryOf(job: Job, legacy: LegacyJob | null): CachedJob {
+    const view = legacy ? allocJobView(job, this.deps.config.dtle_drivers) : null;
+    return {
+      jobModifyIndex: job.JobModifyIndex,
+      modifyIndex: job.ModifyIndex,
+      masked: legacy && view ? JSON.stringify(maskSecrets(legacy)) : null,
+      view: legacy ? view : null,
+    };
+  }
+
   /**
-   * A cached spec of any JobModifyIndex, for per-item views that only need a job's task layout
-   * (which task group is Src, which Dest), e.g. the legacy allocation lists; undefined when none.
+   * A cached job of any JobModifyIndex, for per-item views that only need a job's task layout
+   * (which task group is Src, which Dest) and masked fields, e.g. the legacy allocation lists.
    */
-  cachedSpec(id: string, opts: CallOptions): { job: Job; legacy: LegacyJob } | undefined {
+  cachedView(id: string, opts: CallOptions): { view: AllocJobView; masked: LegacyJob } | undefined {
     if (this.deps.config.job_cache_max_entries <= 0) return undefined;
     const e = this.cache.latest(JobSpecCache.key(this.scopeKey(opts), id));
-    return e && e.legacy ? { job: e.job, legacy: e.legacy } : undefined;
+    const masked = e && e.view ? maskedJob(e) : null;
+    return e && e.view && masked ? { view: e.view, masked } : undefined;
   }
 
   /** GET /v1/jobs: every dtle job as a 2.x list stub, passwords masked. */
   async list(opts: CallOptions, prefix?: string): Promise<{ jobs: LegacyJobListStub[]; meta: QueryMeta }> {
     const [{ data: stubs, meta }, pausedIds] = await Promise.all([
-      this.deps.nomad.get('/v1/jobs', JobList, {
-        ...opts,
-        params: { ...(opts.params ?? {}), ...(prefix ? { prefix } : {}) },
-        op: 'jobs.list',
-      }),
+      this.deps.nomad.get('/v1/jobs', JobList, this.listCall(opts, prefix)),
       this.pausedIds(opts),
     ]);
+    const { jobs } = await this.legacyList(stubs, pausedIds, opts, prefix);
+    return { jobs, meta };
+  }
+
+  /**
+   * GET /v1/jobs as the JSON text of the answer. The text is a pure function of Nomad's list, the
+   * paused jobs and the query, so the last few answers are kept keyed by a digest of Nomad's list
+   * text: a poll that finds nothing changed costs one Nomad call and no translation at all.
+   */
+  async listText(opts: CallOptions, prefix: string | undefined, pretty: boolean): Promise<{ text: Buffer; meta: QueryMeta }> {
+    const [res, pausedIds] = await Promise.all([
+      this.deps.nomad.getText('/v1/jobs', this.listCall(opts, prefix)),
+      this.pausedIds(opts),
+    ]);
+    const paused = [...pausedIds].map(([id, index]) => `${id}@${index}`).join(',');
+    const key = [this.scopeKey(opts), prefix ?? '', pretty ? 'pretty' : '', paused, createHash('sha1').update(res.text).digest('base64')].join('\u0000');
+    const hit = this.listMemo.get(key);
+    if (hit !== undefined) {
+      this.listMemo.delete(key);
+      this.listMemo.set(key, hit);
+      return { text: hit, meta: res.meta };
+    }
+    const stubs = this.deps.nomad.parse(res.text, JobList, 'GET', res.status, '/v1/jobs');
+    const { jobs, complete } = await this.legacyList(stubs, pausedIds, opts, prefix);
+    // kept encoded: a socket write of a Buffer copies nothing, of a large string it encodes anew each time
+    const text = Buffer.from(stringifyLegacy(jobs, pretty) + (pretty ? '\n' : ''), 'utf8');
+    // an answer that left a job out (unreadable, or gone in between) is not kept
+    if (complete && this.deps.config.job_cache_max_entries > 0) {
+      this.listMemo.set(key, text);
+      while (this.listMemo.size > LIST_MEMO_ENTRIES) this.listMemo.delete(this.listMemo.keys().next().value as string);
+    }
+    return { text, meta: res.meta };
+  }
+
+  private listCall(opts: CallOptions, prefix: string | undefined): CallOptions {
+    return { ...opts, params: { ...(opts.params ?? {}), ...(prefix ? { prefix } : {}) }, op: 'jobs.list' };
+  }
+
+  private async legacyList(
+    stubs: JobListStub[],
+    pausedIds: Map<string, number>,
+    opts: CallOptions,
+    prefix: string | undefined,
+  ): Promise<{ jobs: LegacyJobListStub[]; complete: boolean }> {
+    let complete = true;
     const results = await Promise.all(
       stubs.map((stub) =>
         this.limit(async () => {
@@ -141,6 +194,7 @@ export class JobService {
             if (e instanceof NomadError && e.kind === 'http' && e.status !== 403 && e.status < 500) {
               // gone between the list and the read, or unreadable: leave it out of this answer
               this.deps.logger.debug('job skipped in list', { job: stub.ID, status: e.status });
+              complete = false;
               return null;
             }
             throw e;
@@ -155,7 +209,8 @@ export class JobService {
     }
     const jobs: LegacyJobListStub[] = [];
     for (const r of results) {
-      if (r && r.entry.masked) jobs.push(legacyListStub(r.stub, r.entry.masked, r.stub.Stop && pausedIds.has(r.stub.ID)));
+      const masked = r ? maskedJob(r.entry) : null;
+      if (r && masked) jobs.push(legacyListStub(r.stub, masked, r.stub.Stop && pausedIds.has(r.stub.ID)));
     }
     // paused jobs that Nomad has garbage-collected still belong to the legacy list
     if (pausedIds.size > 0) {
@@ -166,7 +221,7 @@ export class JobService {
       }
       jobs.sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0));
     }
-    return { jobs, meta };
+    return { jobs, complete };
   }
 
   /** GET /v1/job/{ID}: the 2.x job (unmasked); 404 `job not found` for a missing or non-dtle job. */
@@ -185,7 +240,7 @@ export class JobService {
     const legacy = nomadJobToLegacy(res.data, this.deps.config.dtle_drivers);
     if (legacy === null) throw notFound(JOB_NOT_FOUND);
     const key = JobSpecCache.key(this.scopeKey(opts), id);
-    this.cache.set(key, { jobModifyIndex: res.data.JobModifyIndex, modifyIndex: res.data.ModifyIndex, job: res.data, legacy, masked: maskSecrets(legacy) });
+    this.cache.set(key, this.entryOf(res.data, legacy));
     const paused = res.data.Stop ? await this.pausedEntry(id, opts) : null;
     return { job: paused ? { ...legacy, Status: PAUSED_STATUS } : legacy, raw: res.data, meta: res.meta, paused };
   }

@@ -124,9 +124,9 @@ export class RuntimeService {
     const unique = [...new Set(ids)];
     const found = await Promise.all(
       unique.map((id) => {
-        const cached = this.deps.jobs.cachedSpec(id, opts);
-        const view = cached ? allocJobView(cached.job, this.drivers) : null;
-        if (cached && view) return [id, { view, legacy: cached.legacy }] as const;
+        // lists show jobs masked anyway: the cached masked job serves as their legacy view
+        const cached = this.deps.jobs.cachedView(id, opts);
+        if (cached) return [id, { view: cached.view, legacy: cached.masked }] as const;
         return this.limit(async () => [id, await this.jobInfo(id, opts)] as const);
       }),
     );

@@ -29,7 +29,7 @@ async function touch(h: Harness, id: string, value: string): Promise<void> {
 }
 
 function entry(jobModifyIndex: number): CachedJob {
-  return { jobModifyIndex, modifyIndex: jobModifyIndex, job: {} as CachedJob['job'], legacy: null, masked: null };
+  return { jobModifyIndex, modifyIndex: jobModifyIndex, masked: null, view: null };
 }
 
 describe('JobSpecCache', () => {
