@@ -99,6 +99,18 @@ async function measure(url: string, conns: number): Promise<Measure> {
   };
 }
 
+/** Waits until the service's background watches stop calling Nomad (their cold fetch is done). */
+async function settle(control: string, quietMs = 1000, maxMs = 120_000): Promise<void> {
+  const end = Date.now() + maxMs;
+  let last = -1;
+  while (Date.now() < end) {
+    const { calls } = JSON.parse(await get(`${control}/calls`)) as { calls: number };
+    if (calls === last) return;
+    last = calls;
+    await new Promise((r) => setTimeout(r, quietMs));
+  }
+}
+
 async function callsPerRequest(control: string, url: string, n = 20): Promise<number> {
   await get(url); // warm
   await get(`${control}/calls/reset`, 'POST');
@@ -119,7 +131,35 @@ function fmt(rows: Row[], peak: Record<number, number>): string {
   }
   lines.push('', '| jobs | dtle-compat peak RSS (MB) |', '|---:|---:|');
   for (const [jobs, mb] of Object.entries(peak)) lines.push(`| ${jobs} | ${mb} |`);
+  lines.push('', ...targets(rows, peak));
   return lines.join('\n');
+}
+
+/** The issue's targets, each with the measured value and whether it was met. */
+function targets(rows: Row[], peak: Record<number, number>): string[] {
+  const out = ['| target | measured | met |', '|---|---|---|'];
+  const yes = (b: boolean) => (b ? 'yes' : '**no**');
+  const single = rows.filter((r) => ['/v1/job/{ID}', '/v1/leader', '/v1/nodes'].includes(r.route));
+  if (single.length > 0) {
+    const added = Math.max(...single.map((r) => r.compat.p50 - r.direct.p50));
+    const ratio = Math.min(...single.map((r) => r.compat.rps / Math.max(1, r.direct.rps)));
+    out.push(`| single-resource routes: p50 added ≤ 1 ms (worst route and size) | ${added.toFixed(1)} ms | ${yes(added <= 1)} |`);
+    out.push(`| single-resource routes: ≥ 70% of Nomad's throughput at ${connections} connections (worst) | ${(ratio * 100).toFixed(0)}% | ${yes(ratio >= 0.7)} |`);
+  }
+  const l1k = rows.find((r) => r.route === '/v1/jobs' && r.jobs === 1000);
+  if (l1k) {
+    const limit = Math.max(1, 2 * l1k.direct.p50);
+    out.push(`| \`GET /v1/jobs\` at 1,000 jobs, warm: p50 ≤ 2× Nomad's (${l1k.direct.p50} ms → ≤ ${limit} ms) | ${l1k.compat.p50} ms | ${yes(l1k.compat.p50 <= limit)} |`);
+  }
+  const l10k = rows.find((r) => r.route === '/v1/jobs' && r.jobs === 10000);
+  if (l10k) out.push(`| \`GET /v1/jobs\` at 10,000 jobs: p99 < 500 ms | ${l10k.compat.p99} ms | ${yes(l10k.compat.p99 < 500)} |`);
+  if (peak[10000] !== undefined) out.push(`| RSS at 10,000 jobs < 250 MB | ${peak[10000]} MB | ${yes(peak[10000] < 250)} |`);
+  const lists = rows.filter((r) => r.route === '/v1/jobs');
+  if (lists.length > 0) {
+    const worst = Math.max(...lists.map((r) => r.upstreamCallsPerRequest));
+    out.push(`| Nomad calls per warm \`GET /v1/jobs\`: 1 | ${worst.toFixed(2)} | ${yes(worst <= 1)} |`);
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -133,6 +173,7 @@ async function main(): Promise<void> {
     const compat = await startCompat(sim.url, compatPort);
     const c = `http://127.0.0.1:${compatPort}`;
     try {
+      await settle(sim.control);
       const list = JSON.parse(await get(`${sim.url}/v1/jobs`)) as Array<{ ID: string }>;
       const id = encodeURIComponent(list[0]?.ID ?? 'missing');
       const routes: Array<[string, string, number]> = [
