@@ -145,9 +145,11 @@ export class JobService {
   }
 
   /**
-   * GET /v1/jobs as the JSON text of the answer. The text is a pure function of Nomad's list, the
-   * paused jobs and the query, so the last few answers are kept keyed by a digest of Nomad's list
-   * text: a poll that finds nothing changed costs one Nomad call and no translation at all.
+   * GET /v1/jobs as the JSON text of the answer. The text is a pure function of Nomad's state at
+   * the list's index (X-Nomad-Index), the caller's view of it (token, region, namespace), the
+   * paused jobs and the query, so the last few answers are kept under that key: a poll that finds
+   * nothing changed costs one Nomad call and no translation. (Not a digest of Nomad's text: Go
+   * writes map keys in random order, so the same state gives different texts.)
    */
   async listText(opts: CallOptions, prefix: string | undefined, pretty: boolean): Promise<{ text: Buffer; meta: QueryMeta }> {
     const [res, pausedIds] = await Promise.all([
@@ -155,9 +157,11 @@ export class JobService {
       this.pausedIds(opts),
     ]);
     const paused = [...pausedIds].map(([id, index]) => `${id}@${index}`).join(',');
-    const key = [this.scopeKey(opts), prefix ?? '', pretty ? 'pretty' : '', paused, createHash('sha1').update(res.text).digest('base64')].join('\u0000');
-    const hit = this.listMemo.get(key);
-    if (hit !== undefined) {
+    const viewer = createHash('sha256').update(this.deps.nomad.tokenFor(opts.token) ?? '').digest('base64');
+    const key =
+      res.meta.index === null ? null : [this.scopeKey(opts), viewer, prefix ?? '', pretty ? 'pretty' : '', paused, res.meta.index].join('\u0000');
+    const hit = key === null ? undefined : this.listMemo.get(key);
+    if (key !== null && hit !== undefined) {
       this.listMemo.delete(key);
       this.listMemo.set(key, hit);
       return { text: hit, meta: res.meta };
@@ -167,7 +171,7 @@ export class JobService {
     // kept encoded: a socket write of a Buffer copies nothing, of a large string it encodes anew each time
     const text = Buffer.from(stringifyLegacy(jobs, pretty) + (pretty ? '\n' : ''), 'utf8');
     // an answer that left a job out (unreadable, or gone in between) is not kept
-    if (complete && this.deps.config.job_cache_max_entries > 0) {
+    if (key !== null && complete && this.deps.config.job_cache_max_entries > 0) {
       this.listMemo.set(key, text);
       while (this.listMemo.size > LIST_MEMO_ENTRIES) this.listMemo.delete(this.listMemo.keys().next().value as string);
     }
