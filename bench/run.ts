@@ -11,12 +11,16 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { startRealNomad } from './real-nomad';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const sizes = (process.env.BENCH_SIZES ?? '10,1000,10000').split(',').map(Number);
 const duration = Number(process.env.BENCH_DURATION ?? '8');
 const connections = Number(process.env.BENCH_CONNECTIONS ?? '64');
 const listConnections = Number(process.env.BENCH_LIST_CONNECTIONS ?? '8');
+/** sim (default), real (a Nomad dev agent from scripts/nomad.sh) or both */
+const nomadKinds = (process.env.BENCH_NOMAD ?? 'sim') === 'both' ? ['sim', 'real'] : [process.env.BENCH_NOMAD ?? 'sim'];
+const realSizes = (process.env.BENCH_REAL_SIZES ?? '10,1000').split(',').map(Number);
 
 interface Measure {
   rps: number;
@@ -27,6 +31,7 @@ interface Measure {
 }
 
 interface Row {
+  nomad: string;
   jobs: number;
   route: string;
   nomadRoute: string;
@@ -100,107 +105,144 @@ async function measure(url: string, conns: number): Promise<Measure> {
 }
 
 /** Waits until the service's background watches stop calling Nomad (their cold fetch is done). */
-async function settle(control: string, quietMs = 1000, maxMs = 120_000): Promise<void> {
+async function settle(count: CallCounter, quietMs = 1000, maxMs = 120_000): Promise<void> {
   const end = Date.now() + maxMs;
   let last = -1;
   while (Date.now() < end) {
-    const { calls } = JSON.parse(await get(`${control}/calls`)) as { calls: number };
+    const calls = await count();
     if (calls === last) return;
     last = calls;
     await new Promise((r) => setTimeout(r, quietMs));
   }
 }
 
-async function callsPerRequest(control: string, url: string, n = 20): Promise<number> {
-  await get(url); // warm
-  await get(`${control}/calls/reset`, 'POST');
-  for (let i = 0; i < n; i++) await get(url);
-  const { calls } = JSON.parse(await get(`${control}/calls`)) as { calls: number };
-  return calls / n;
+/** Nomad calls so far: the simulator counts what it received; for a real agent, dtle-compat's own metrics. */
+type CallCounter = () => Promise<number>;
+
+function simCounter(control: string): CallCounter {
+  return async () => (JSON.parse(await get(`${control}/calls`)) as { calls: number }).calls;
 }
 
-function fmt(rows: Row[], peak: Record<number, number>): string {
+function metricsCounter(compat: string): CallCounter {
+  return async () => {
+    const text = await get(`${compat}/metrics`);
+    let sum = 0;
+    for (const m of text.matchAll(/^dtle_compat_upstream_request_duration_seconds_count\{[^}]*\} (\d+)$/gm)) sum += Number(m[1]);
+    return sum;
+  };
+}
+
+async function callsPerRequest(count: CallCounter, url: string, n = 20): Promise<number> {
+  await get(url); // warm
+  const before = await count();
+  for (let i = 0; i < n; i++) await get(url);
+  return ((await count()) - before) / n;
+}
+
+function fmt(rows: Row[], peak: Record<string, number>): string {
   const lines = [
-    '| jobs | route | conns | dtle-compat req/s | Nomad req/s | throughput ratio | dtle-compat p50 / p99 ms | Nomad p50 / p99 ms | p50 added ms | Nomad calls per request |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| Nomad | jobs | route | conns | dtle-compat req/s | Nomad req/s | throughput ratio | dtle-compat p50 / p99 ms | Nomad p50 / p99 ms | p50 added ms | Nomad calls per request |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     lines.push(
       `| ${r.jobs} | \`${r.route}\` | ${r.connections} | ${r.compat.rps} | ${r.direct.rps} | ${(r.compat.rps / Math.max(1, r.direct.rps)).toFixed(2)} | ${r.compat.p50} / ${r.compat.p99} | ${r.direct.p50} / ${r.direct.p99} | ${(r.compat.p50 - r.direct.p50).toFixed(1)} | ${r.upstreamCallsPerRequest.toFixed(2)} |`,
     );
   }
-  lines.push('', '| jobs | dtle-compat peak RSS (MB) |', '|---:|---:|');
-  for (const [jobs, mb] of Object.entries(peak)) lines.push(`| ${jobs} | ${mb} |`);
+  lines.push('', '| Nomad | jobs | dtle-compat peak RSS (MB) |', '|---|---:|---:|');
+  for (const [key, mb] of Object.entries(peak)) lines.push(`| ${key.replace(':', ' | ')} | ${mb} |`);
   lines.push('', ...targets(rows, peak));
   return lines.join('\n');
 }
 
 /** The issue's targets, each with the measured value and whether it was met. */
-function targets(rows: Row[], peak: Record<number, number>): string[] {
+function targets(all: Row[], peak: Record<string, number>): string[] {
   const out = ['| target | measured | met |', '|---|---|---|'];
+  for (const kind of nomadKinds) out.push(...targetsOf(kind, all.filter((r) => r.nomad === kind), peak[`${kind}:10000`]).slice(2));
+  return out;
+}
+
+function targetsOf(kind: string, rows: Row[], rss10k: number | undefined): string[] {
+  const out = ['', ''];
+  const label = kind === 'real' ? ' (real Nomad)' : ' (simulated Nomad)';
   const yes = (b: boolean) => (b ? 'yes' : '**no**');
   const single = rows.filter((r) => ['/v1/job/{ID}', '/v1/leader', '/v1/nodes'].includes(r.route));
   if (single.length > 0) {
     const added = Math.max(...single.map((r) => r.compat.p50 - r.direct.p50));
     const ratio = Math.min(...single.map((r) => r.compat.rps / Math.max(1, r.direct.rps)));
-    out.push(`| single-resource routes: p50 added ≤ 1 ms (worst route and size) | ${added.toFixed(1)} ms | ${yes(added <= 1)} |`);
-    out.push(`| single-resource routes: ≥ 70% of Nomad's throughput at ${connections} connections (worst) | ${(ratio * 100).toFixed(0)}% | ${yes(ratio >= 0.7)} |`);
+    out.push(`| single-resource routes: p50 added ≤ 1 ms (worst route and size)${label} | ${added.toFixed(1)} ms | ${yes(added <= 1)} |`);
+    out.push(`| single-resource routes: ≥ 70% of Nomad's throughput at ${connections} connections (worst)${label} | ${(ratio * 100).toFixed(0)}% | ${yes(ratio >= 0.7)} |`);
   }
   const l1k = rows.find((r) => r.route === '/v1/jobs' && r.jobs === 1000);
   if (l1k) {
     const limit = Math.max(1, 2 * l1k.direct.p50);
-    out.push(`| \`GET /v1/jobs\` at 1,000 jobs, warm: p50 ≤ 2× Nomad's (${l1k.direct.p50} ms → ≤ ${limit} ms) | ${l1k.compat.p50} ms | ${yes(l1k.compat.p50 <= limit)} |`);
+    out.push(`| \`GET /v1/jobs\` at 1,000 jobs, warm: p50 ≤ 2× Nomad's (${l1k.direct.p50} ms → ≤ ${limit} ms)${label} | ${l1k.compat.p50} ms | ${yes(l1k.compat.p50 <= limit)} |`);
   }
   const l10k = rows.find((r) => r.route === '/v1/jobs' && r.jobs === 10000);
-  if (l10k) out.push(`| \`GET /v1/jobs\` at 10,000 jobs: p99 < 500 ms | ${l10k.compat.p99} ms | ${yes(l10k.compat.p99 < 500)} |`);
-  if (peak[10000] !== undefined) out.push(`| RSS at 10,000 jobs < 250 MB | ${peak[10000]} MB | ${yes(peak[10000] < 250)} |`);
+  if (l10k) out.push(`| \`GET /v1/jobs\` at 10,000 jobs: p99 < 500 ms${label} | ${l10k.compat.p99} ms | ${yes(l10k.compat.p99 < 500)} |`);
+  if (rss10k !== undefined) out.push(`| RSS at 10,000 jobs < 250 MB${label} | ${rss10k} MB | ${yes(rss10k < 250)} |`);
   const lists = rows.filter((r) => r.route === '/v1/jobs');
   if (lists.length > 0) {
     const worst = Math.max(...lists.map((r) => r.upstreamCallsPerRequest));
-    out.push(`| Nomad calls per warm \`GET /v1/jobs\`: 1 | ${worst.toFixed(2)} | ${yes(worst <= 1)} |`);
+    out.push(`| Nomad calls per warm \`GET /v1/jobs\`: 1${label} | ${worst.toFixed(2)} | ${yes(worst <= 1)} |`);
   }
   return out;
 }
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
-  const peak: Record<number, number> = {};
+  const peak: Record<string, number> = {};
   let port = 18190 + Math.floor(Math.random() * 1000);
-  for (const jobs of sizes) {
-    process.stderr.write(`\n== ${jobs} jobs\n`);
-    const sim = await startSim(jobs);
-    const compatPort = port++;
-    const compat = await startCompat(sim.url, compatPort);
-    const c = `http://127.0.0.1:${compatPort}`;
-    try {
-      await settle(sim.control);
-      const list = JSON.parse(await get(`${sim.url}/v1/jobs`)) as Array<{ ID: string }>;
-      const id = encodeURIComponent(list[0]?.ID ?? 'missing');
-      const routes: Array<[string, string, number]> = [
-        ['/v1/leader', '/v1/status/leader', connections],
-        [`/v1/job/${id}`, `/v1/job/${id}`, connections],
-        ['/v1/nodes', '/v1/nodes', connections],
-        [`/v1/job/${id}/allocations`, `/v1/job/${id}/allocations`, connections],
-        ['/v1/jobs', '/v1/jobs', listConnections],
-      ];
-      for (const [route, nomadRoute, conns] of routes) {
-        const calls = await callsPerRequest(sim.control, c + route);
-        const direct = await measure(sim.url + nomadRoute, conns);
-        const viaCompat = await measure(c + route, conns);
-        const row: Row = { jobs, route: route.replace(id, '{ID}'), nomadRoute: nomadRoute.replace(id, '{ID}'), connections: conns, compat: viaCompat, direct, upstreamCallsPerRequest: calls };
-        rows.push(row);
-        process.stderr.write(
-          `${row.route.padEnd(28)} compat ${viaCompat.rps} req/s p50 ${viaCompat.p50} p99 ${viaCompat.p99} | nomad ${direct.rps} req/s p50 ${direct.p50} p99 ${direct.p99} | calls/req ${calls}\n`,
-        );
+  for (const kind of nomadKinds) {
+    for (const jobs of kind === 'real' ? realSizes : sizes) {
+      process.stderr.write(`\n== ${kind} Nomad, ${jobs} jobs\n`);
+      let nomadUrl: string;
+      let stopNomad: () => void;
+      let counter: CallCounter | null = null;
+      if (kind === 'real') {
+        const real = await startRealNomad(jobs);
+        nomadUrl = real.url;
+        stopNomad = real.stop;
+      } else {
+        const sim = await startSim(jobs);
+        nomadUrl = sim.url;
+        stopNomad = () => sim.proc.kill('SIGTERM');
+        counter = simCounter(sim.control);
       }
-      peak[jobs] = peakRssMb(compat.pid ?? 0);
-    } finally {
-      compat.kill('SIGTERM');
-      sim.proc.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 300));
+      const compatPort = port++;
+      const compat = await startCompat(nomadUrl, compatPort);
+      const c = `http://127.0.0.1:${compatPort}`;
+      const count = counter ?? metricsCounter(c);
+      try {
+        await settle(count);
+        const list = JSON.parse(await get(`${nomadUrl}/v1/jobs`)) as Array<{ ID: string }>;
+        const id = encodeURIComponent(list[0]?.ID ?? 'missing');
+        const routes: Array<[string, string, number]> = [
+          ['/v1/leader', '/v1/status/leader', connections],
+          [`/v1/job/${id}`, `/v1/job/${id}`, connections],
+          ['/v1/nodes', '/v1/nodes', connections],
+          [`/v1/job/${id}/allocations`, `/v1/job/${id}/allocations`, connections],
+          ['/v1/jobs', '/v1/jobs', listConnections],
+        ];
+        for (const [route, nomadRoute, conns] of routes) {
+          const calls = await callsPerRequest(count, c + route);
+          const direct = await measure(nomadUrl + nomadRoute, conns);
+          const viaCompat = await measure(c + route, conns);
+          const row: Row = { nomad: kind, jobs, route: route.replace(id, '{ID}'), nomadRoute: nomadRoute.replace(id, '{ID}'), connections: conns, compat: viaCompat, direct, upstreamCallsPerRequest: calls };
+          rows.push(row);
+          process.stderr.write(
+            `${row.route.padEnd(28)} compat ${viaCompat.rps} req/s p50 ${viaCompat.p50} p99 ${viaCompat.p99} | nomad ${direct.rps} req/s p50 ${direct.p50} p99 ${direct.p99} | calls/req ${calls}\n`,
+          );
+        }
+        peak[`${kind}:${jobs}`] = peakRssMb(compat.pid ?? 0);
+      } finally {
+        compat.kill('SIGTERM');
+        stopNomad();
+        await new Promise((r) => setTimeout(r, 500));
+      }
     }
   }
-  const report = { when: new Date().toISOString(), node: process.version, duration, connections, listConnections, rows, peakRssMb: peak };
+  const report = { when: new Date().toISOString(), node: process.version, duration, connections, listConnections, nomad: nomadKinds, rows, peakRssMb: peak };
   mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
   writeFileSync(path.join(ROOT, 'bench-results', 'report.json'), JSON.stringify(report, null, 2));
   const table = fmt(rows, peak);
