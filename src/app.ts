@@ -10,6 +10,7 @@ import { StringValue } from './nomad/types';
 import { LegacyHttpError } from './legacy/errors';
 import { createServices, type Services } from './service';
 import { registerLegacyRoutes } from './routes';
+import { registerUiRoutes } from './routes/ui';
 
 export interface AppDeps {
   config: Config;
@@ -100,6 +101,8 @@ export function createApp(deps: AppDeps): BuiltApp {
   });
 
   registerLegacyRoutes(app, { config, nomad, logger, metrics, services });
+  // the operator page, outside the legacy namespace
+  registerUiRoutes(app, { config, nomad, logger, metrics, services });
 
   // anything else: Go's mux answer
   app.use((_req: Request, res: Response) => sendText(res, 404, '404 page not found\n'));
