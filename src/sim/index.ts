@@ -9,15 +9,16 @@
  *   await sim.close();
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { canonicalJob, DecodeError, field, isObject, multierrorText, validateJob } from './decode';
 import { serverMember, type NodeSpec } from './shapes';
-import { SimServer, type SimFaults } from './server';
+import { SimServer, type SimFaults, type SimTls } from './server';
 import { jobKey, SimState } from './state';
 import type { NomadJobJson } from './types';
 
 export type { NomadJobJson } from './types';
-export type { SimFaults } from './server';
+export type { SimFaults, SimTls } from './server';
 export { toJson } from './json';
 
 export interface SimOptions {
@@ -31,6 +32,13 @@ export interface SimOptions {
   aclToken?: string;
   /** cap (and default) of a blocking query's ?wait, ms (default 300000, Nomad's MaxBlockingRPCQueryTime) */
   blockingMaxWaitMs?: number;
+  /** serve HTTPS (and ask for client certificates) instead of HTTP */
+  tls?: SimTls;
+}
+
+/** Every fault switch off. */
+export function noFaults(): SimFaults {
+  return { delayMs: 0, status: null, statusBody: '', malformed: false, noLeader: false, hangUp: false, truncated: false };
 }
 
 export const DEFAULT_DTLE_VERSION = '4.23.04.3';
@@ -68,9 +76,11 @@ function dtleTemplate(id: string, datacenter: string): NomadJobJson {
 
 export class SimNomad {
   /** fault switches for reliability tests */
-  readonly faults: SimFaults = { delayMs: 0, status: null, statusBody: '', malformed: false, noLeader: false };
+  readonly faults: SimFaults = noFaults();
   /** every request received, in order (path still percent-encoded, query without "?") */
   readonly calls: Array<{ method: string; path: string; query: string }> = [];
+  /** the request headers of each entry of `calls` */
+  readonly callHeaders: IncomingHttpHeaders[] = [];
   /** the state behind the HTTP API (tests may inspect it) */
   readonly state: SimState;
   private readonly http: SimServer;
@@ -79,6 +89,7 @@ export class SimNomad {
   private readonly region: string;
   private readonly aclToken: string | undefined;
   private readonly tokenAccessor: string;
+  private readonly tls: boolean;
 
   constructor(opts: SimOptions = {}) {
     this.region = opts.region ?? 'global';
@@ -91,12 +102,15 @@ export class SimNomad {
     }));
     this.state = new SimState(this.region, datacenter, specs);
     this.aclToken = opts.aclToken;
+    this.tls = opts.tls !== undefined;
     this.tokenAccessor = opts.aclToken !== undefined ? uuidFrom(`accessor:${opts.aclToken}`) : '';
     const agent = specs[0] ?? { name: 'nomad0', address: '127.0.0.1' };
     this.http = new SimServer({
       state: this.state,
       faults: this.faults,
       calls: this.calls,
+      callHeaders: this.callHeaders,
+      tls: opts.tls,
       aclToken: opts.aclToken,
       tokenAccessor: this.tokenAccessor,
       blockingMaxWaitMs: opts.blockingMaxWaitMs ?? 300_000,
@@ -116,7 +130,7 @@ export class SimNomad {
         server.off('error', onError);
         const a = server.address() as AddressInfo;
         const h = a.family === 'IPv6' || host.includes(':') ? `[${a.address}]` : a.address;
-        this.baseUrl = `http://${h}:${a.port}`;
+        this.baseUrl = `${this.tls ? 'https' : 'http'}://${h}:${a.port}`;
         resolve(this.baseUrl);
       });
     });
@@ -125,6 +139,19 @@ export class SimNomad {
   /** Stops the server: pending blocking queries end, open connections close. */
   close(): Promise<void> {
     this.state.close();
+    const server = this.http.server;
+    if (!server.listening) return Promise.resolve();
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  /**
+   * Nomad goes away: stops listening and drops every connection (requests in flight get no
+   * answer), keeping its state; `listen(port)` on the same port brings it back.
+   */
+  goAway(): Promise<void> {
     const server = this.http.server;
     if (!server.listening) return Promise.resolve();
     return new Promise((resolve) => {
@@ -188,6 +215,7 @@ export class SimNomad {
 
   resetCalls(): void {
     this.calls.length = 0;
+    this.callHeaders.length = 0;
   }
 }
 

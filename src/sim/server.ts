@@ -4,6 +4,7 @@
  * SimState. Plain node:http: the raw path is kept, so an encoded `/` (%2F) stays inside one ID.
  */
 import http from 'node:http';
+import https from 'node:https';
 import { canonicalJob, DecodeError, decodeWriteRequest, field, isObject, multierrorText, validateJob } from './decode';
 import { GoJsonSyntaxError, goDecode } from './gojson';
 import { toJson } from './json';
@@ -22,12 +23,28 @@ export interface SimFaults {
   malformed: boolean;
   /** no cluster leader: 500 "No cluster leader" except for agent and status calls and ?stale reads */
   noLeader: boolean;
+  /** Nomad dies mid-request: the connection is destroyed without an answer */
+  hangUp?: boolean;
+  /** the answer breaks off: 200, a Content-Length it never reaches, half a JSON body, then the connection ends */
+  truncated?: boolean;
+}
+
+/** The certificate and key the simulator serves HTTPS with; `ca` + `requestCert` ask callers for a client certificate (mTLS). */
+export interface SimTls {
+  key: string | Buffer;
+  cert: string | Buffer;
+  ca?: string | Buffer;
+  /** refuse callers without a client certificate signed by `ca` */
+  requireClientCert?: boolean;
 }
 
 export interface ServerContext {
   state: SimState;
   faults: SimFaults;
   calls: Array<{ method: string; path: string; query: string }>;
+  /** the request headers of every call, in the order of `calls` */
+  callHeaders: http.IncomingHttpHeaders[];
+  tls?: SimTls | undefined;
   aclToken: string | undefined;
   tokenAccessor: string;
   blockingMaxWaitMs: number;
@@ -119,12 +136,19 @@ function parseBody(req: Req): unknown {
 }
 
 export class SimServer {
-  readonly server: http.Server;
+  readonly server: http.Server | https.Server;
 
   constructor(private readonly ctx: ServerContext) {
-    this.server = http.createServer((req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       void this.handle(req, res);
-    });
+    };
+    const tls = ctx.tls;
+    this.server = tls
+      ? https.createServer(
+          { key: tls.key, cert: tls.cert, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.requireClientCert === true, rejectUnauthorized: tls.requireClientCert === true },
+          handler,
+        )
+      : http.createServer(handler);
     this.server.keepAliveTimeout = 65_000;
   }
 
@@ -135,6 +159,7 @@ export class SimServer {
     const rawQuery = q >= 0 ? url.slice(q + 1) : '';
     const method = (req.method ?? 'GET').toUpperCase();
     this.ctx.calls.push({ method, path: rawPath, query: rawQuery });
+    this.ctx.callHeaders.push(req.headers);
     const abort = new AbortController();
     res.on('close', () => abort.abort());
 
@@ -145,6 +170,16 @@ export class SimServer {
     const faults = this.ctx.faults;
     if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
     if (res.destroyed) return;
+    if (faults.hangUp) {
+      req.socket.destroy();
+      return;
+    }
+    if (faults.truncated) {
+      const half = '{"ID":"truncated","TaskGroups":[{"Name":"src","Tasks":[';
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(half.length * 2), 'X-Nomad-Index': String(this.ctx.state.index) });
+      res.write(half, () => req.socket.destroy());
+      return;
+    }
     if (faults.status !== null) {
       this.write(res, { status: faults.status, text: faults.statusBody });
       return;

@@ -1,5 +1,4 @@
-import { appendFileSync } from 'node:fs';
-import path from 'node:path';
+import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { createApp, type BuiltApp } from '../../src/app';
@@ -8,23 +7,53 @@ import { createLogger } from '../../src/logging';
 import { NomadClient } from '../../src/nomad/client';
 import { SimNomad, type SimOptions } from '../../src/sim';
 
+import { collect } from './canary';
+
 /**
  * Every log line and response body of the whole suite goes to files in the directory that
- * test/support/globalSetup.ts made; globalTeardown fails the run if the canary password is in any.
+ * test/support/globalSetup.ts made; globalTeardown fails the run if a canary password is in any.
  */
-function collect(kind: 'logs' | 'bodies', text: string): void {
-  const dir = process.env.DTLE_COMPAT_CANARY_DIR;
-  if (!dir) return;
-  appendFileSync(path.join(dir, `${kind}-${process.pid}.txt`), text + '\n');
+export { CANARY, collect } from './canary';
+
+/** Collects the body of every answer written to `res` (whatever the test does with it). */
+export function tapResponse(res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  const keep = (chunk: unknown, encoding: unknown) => {
+    if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
+  };
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  (res as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]) => {
+    keep(chunk, rest[0]);
+    return write(chunk, ...rest);
+  };
+  (res as { end: unknown }).end = (chunk?: unknown, ...rest: unknown[]) => {
+    keep(chunk, rest[0]);
+    return end(chunk, ...rest);
+  };
+  res.once('finish', () => collect('bodies', Buffer.concat(chunks)));
 }
 
-export const CANARY = 'CANARY-pw-7f3a';
+/** Makes an express app collect every body it answers. */
+export function collectBodies<T extends object>(app: T): T {
+  // express calls app.handle(req, res, next) for every request
+  const target = app as unknown as { handle: (req: unknown, res: ServerResponse, next?: unknown) => unknown };
+  const handle = target.handle.bind(app);
+  target.handle = (req: unknown, res: ServerResponse, next?: unknown) => {
+    tapResponse(res);
+    return handle(req, res, next);
+  };
+  return app;
+}
 
 export interface Harness {
   sim: SimNomad;
   built: BuiltApp;
   config: Config;
   nomad: NomadClient;
+  /** every log line of the app, as written (JSON) */
+  logs: string[];
   close(): Promise<void>;
 }
 
@@ -34,19 +63,23 @@ export async function startHarness(over: Partial<Config> = {}, simOpts: SimOptio
   const url = await sim.listen();
   const config = Object.freeze({ ...loadConfig({ env: {} }), nomad_addr: url, ...over });
   const nomad = new NomadClient(config);
+  const logs: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString().trim());
       collect('logs', chunk.toString());
       cb();
     },
   });
   const logger = createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream })] });
   const built = createApp({ config, nomad, logger });
+  collectBodies(built.app);
   return {
     sim,
     built,
     config,
     nomad,
+    logs,
     async close() {
       nomad.close();
       await sim.close();
@@ -54,7 +87,7 @@ export async function startHarness(over: Partial<Config> = {}, simOpts: SimOptio
   };
 }
 
-/** Records a response body for the canary check and returns it. */
+/** Records a response body for the canary check and returns it (harness apps collect every body already). */
 export function record<T extends { text?: string }>(res: T): T {
   if (typeof res.text === 'string') collect('bodies', res.text);
   return res;
