@@ -266,6 +266,9 @@ export class NomadClient {
       if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(e.message)) {
         return new NomadError('timeout', 0, `no answer from ${this.baseURL} within the timeout`, path);
       }
+      if (code === 'ERR_BAD_RESPONSE' && /aborted/i.test(e.message)) {
+        return new NomadError('unreachable', e.response?.status ?? 0, `the answer of Nomad at ${this.baseURL} broke off before its end`, path);
+      }
       if (TRANSPORT_ERRORS.has(code) || code.startsWith('ERR_TLS') || /certificate|self.signed|SSL/i.test(e.message)) {
         return new NomadError('unreachable', 0, `cannot reach Nomad at ${this.baseURL}: ${e.message}`, path);
       }
