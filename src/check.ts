@@ -27,6 +27,7 @@ export async function runCheck(config: Config, print: (line: string) => void): P
   } catch (e) {
     print(`leader: FAILED: ${(e as Error).message}`);
     nomad.close();
+    print('check: FAILED');
     return false;
   }
   try {
@@ -38,6 +39,8 @@ export async function runCheck(config: Config, print: (line: string) => void): P
       const version = n.Drivers?.[d]?.Attributes?.[`driver.${d}.version`] ?? '?';
       print(`  ${n.Name} ${n.ID} ${n.Status} dtle ${version}${n.Drivers?.[d]?.Healthy ? '' : ' (unhealthy)'}`);
     }
+    // not fatal (nodes may join later), but jobs registered now would stay pending
+    if (dtle.length === 0) print(`warning: no node reports the ${config.dtle_drivers.join('/')} driver: dtle jobs cannot be placed`);
   } catch (e) {
     print(`nodes: FAILED: ${(e as Error).message}`);
     ok = false;

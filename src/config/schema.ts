@@ -4,7 +4,11 @@ import { z } from 'zod';
 const listenAddr = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/]+):\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:8190')
-  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be 0..65535');
+  // only a port the regex accepted is range-checked (an address without one has its message already)
+  .refine((s) => {
+    const m = /:(\d{1,5})$/.exec(s);
+    return m === null || Number(m[1]) <= 65535;
+  }, 'port must be 0..65535');
 
 const optionalAddr = z.union([z.literal(''), listenAddr]);
 
