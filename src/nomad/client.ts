@@ -146,6 +146,13 @@ export class NomadClient {
     return this.cfg.nomad_token !== '' ? this.cfg.nomad_token : undefined;
   }
 
+  /** Text with the configured token and the call's token replaced by "*" (nothing else changed). */
+  scrubTokens(text: string, callToken?: string): string {
+    let out = text;
+    for (const t of [this.cfg.nomad_token, callToken ?? '']) if (t.length >= 4) out = out.split(t).join('*');
+    return out;
+  }
+
   /** Region and namespace defaults for a call. */
   scope(opts: CallOptions = {}): { region?: string; namespace?: string } {
     const region = opts.region || this.cfg.nomad_region;
@@ -244,7 +251,8 @@ export class NomadClient {
     const text = typeof res.data === 'string' ? res.data : '';
     if (res.status < 200 || res.status >= 300) {
       if (res.status < 500) this.lastSuccess = Date.now();
-      throw new NomadError('http', res.status, text || `status ${res.status}`, path);
+      // Nomad may quote the token it refused: neither the caller's nor the configured one goes back or into a log
+      throw new NomadError('http', res.status, this.scrubTokens(text || `status ${res.status}`, token), path);
     }
     this.lastSuccess = Date.now();
     const h = res.headers as Record<string, unknown>;

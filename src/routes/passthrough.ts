@@ -61,15 +61,17 @@ export function nomadPassthrough(ctx: RouteContext, opts: PassthroughOptions): R
         });
         server.on(
           'proxyRes',
-          responseInterceptor(async (buffer, proxyRes, _req, res) => {
+          responseInterceptor(async (buffer, proxyRes, req, res) => {
             for (const [from, to] of META_HEADERS) {
               const v = proxyRes.headers[from];
               res.removeHeader(from);
               if (typeof v === 'string') res.setHeader(to, v);
             }
             const type = String(proxyRes.headers['content-type'] ?? '');
-            if (buffer.length === 0 || !/\bjson\b/i.test(type)) return buffer;
-            return maskSecretsInJsonText(buffer.toString('utf8'));
+            if (buffer.length === 0 || !/\bjson\b|^text\//i.test(type)) return buffer;
+            // Nomad may quote the token it refused: scrub the caller's and the configured one
+            const text = nomad.scrubTokens(buffer.toString('utf8'), callerToken(req));
+            return /\bjson\b/i.test(type) ? maskSecretsInJsonText(text) : text;
           }),
         );
         server.on('error', (err: Error, req: IncomingMessage, res: ServerResponse | unknown) => {
