@@ -109,7 +109,7 @@ export function uiNodeOf(n: NodeListStub, drivers: readonly string[]): UiNode {
 const STYLE = `
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}
 h1{font-size:1.4rem;margin:0 0 .2rem}h2{font-size:1.1rem;margin:1.5rem 0 .4rem}
-p.meta{color:#666;margin:0 0 1rem}
+p.meta{color:#666;margin:0 0 1rem}p.foot{color:#666;margin:1rem 0}
 table{border-collapse:collapse;min-width:40rem}
 th,td{border-bottom:1px solid #ddd;padding:.3rem .7rem;text-align:left;vertical-align:top}
 th{background:#f4f4f4}
@@ -164,7 +164,7 @@ export function renderUi(model: UiModel): string {
     body += `<tr data-node="${escapeHtml(n.id)}">` + td(n.name) + td(n.id) + td(n.datacenter) + td(n.status) + td(n.address) + td(dtle) + '</tr>\n';
   }
   body += '</tbody>\n</table>\n';
-  body += '<p class="meta">Legacy API: <a href="/v1/jobs">/v1/jobs</a><a href="/v1/nodes">/v1/nodes</a> · health: <a href="/-/ready">/-/ready</a> · <a href="/metrics">/metrics</a></p>\n';
+  body += '<p class="foot">Legacy API: <a href="/v1/jobs">/v1/jobs</a><a href="/v1/nodes">/v1/nodes</a> · health: <a href="/-/ready">/-/ready</a> · <a href="/metrics">/metrics</a></p>\n';
   return page('dtle-compat: dtle jobs', model.refreshSeconds, body);
 }
 

@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} `npm run test:ui`: the operator page in a headless Chromium. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test/browser'],
+  testMatch: ['**/*.browser.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+  },
+  testTimeout: 60000,
+};
