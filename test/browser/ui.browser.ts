@@ -116,7 +116,7 @@ suite('the operator page in Chromium', () => {
     ]);
     // the HTML in the job ID stayed text: no element was made from it, no handler ran
     expect(await page.$$('#jobs img, #jobs b')).toHaveLength(0);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
     const nodes = await page.$$eval('#nodes tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
     expect(nodes.map((n) => [n[0], n[2], n[3], n[5]])).toEqual([['nomad0', 'dc1', 'ready', '4.23.04.3']]);
     expect(await page.content()).not.toContain('browser-secret-91f2');
