@@ -4,7 +4,7 @@ import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
 import type { z } from 'zod';
 import { NomadError } from './errors';
-import { parseGoDuration } from './duration';
+import { NOMAD_MAX_BLOCKING_MS, parseGoDuration } from './duration';
 
 /** The settings the client needs (a subset of the service config). */
 export interface NomadClientConfig {
@@ -58,11 +58,20 @@ export interface NomadTextResponse {
 /** Observes every upstream call (metrics). */
 export type UpstreamObserver = (op: string, status: number | 'error', seconds: number, kind?: string) => void;
 
-/** Encodes each path segment: `p\`/v1/job/${id}\`` can never reach another endpoint. */
+/** A path segment that URL parsing resolves away (".", "..", "%2e%2e", …), whatever its encoding. */
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
+
+/**
+ * Encodes each path segment: `p\`/v1/job/${id}\`` can never reach another endpoint. An ID that is
+ * "." or ".." cannot be encoded so that it stays a segment (URL parsing resolves %2E%2E as well,
+ * and Nomad's Go mux cleans such paths), so no Nomad object can be reached by it: a 404.
+ */
 export function nomadPath(strings: TemplateStringsArray, ...ids: Array<string | number>): string {
   let out = strings[0] ?? '';
   ids.forEach((id, i) => {
-    out += encodeURIComponent(String(id)) + (strings[i + 1] ?? '');
+    const seg = encodeURIComponent(String(id));
+    if (DOT_SEGMENT.test(seg)) throw new NomadError('http', 404, `no Nomad object has the ID ${JSON.stringify(String(id))}`, out);
+    out += seg + (strings[i + 1] ?? '');
   });
   return out;
 }
@@ -160,9 +169,13 @@ export class NomadClient {
     return { ...(region ? { region } : {}), ...(namespace ? { namespace } : {}) };
   }
 
-  /** Timeout for a call: the configured one plus the blocking wait (Nomad adds up to wait/16 jitter). */
+  /**
+   * Timeout for a call: the configured one plus the blocking wait (Nomad adds up to wait/16 jitter).
+   * Nomad caps the wait at 300 s, so does this (a larger timer would overflow Node's 32-bit timers
+   * and fire at once).
+   */
   timeoutFor(wait: string | undefined): number {
-    const w = wait ? (parseGoDuration(wait) ?? 0) : 0;
+    const w = Math.min(wait ? (parseGoDuration(wait) ?? 0) : 0, NOMAD_MAX_BLOCKING_MS);
     return this.cfg.nomad_timeout_ms + Math.ceil(w * (1 + 1 / 16));
   }
 

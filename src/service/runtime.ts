@@ -157,7 +157,7 @@ export class RuntimeService {
       if (!info) throw notFound(JOB_NOT_FOUND);
       return [info, await read()];
     }
-    const pending = read();
+    const pending = Promise.resolve().then(read); // a read that throws at once is answered below too
     pending.catch(() => undefined); // answered below, or superseded by the job check's 404
     const info = await this.jobInfo(id, opts);
     if (!info) throw notFound(JOB_NOT_FOUND);
