@@ -38,6 +38,9 @@ export const configSchema = z
     nomad_tls_server_name: z.string().describe('Server name to verify Nomad\'s certificate against. Env: NOMAD_TLS_SERVER_NAME.'),
     nomad_timeout_ms: z.number().int().positive().describe('Timeout of one Nomad call (a blocking query adds its wait on top).'),
     nomad_max_sockets: z.number().int().positive().describe('Most keep-alive connections to Nomad at once.'),
+    nomad_gzip: z
+      .boolean()
+      .describe('Ask Nomad for gzip-compressed answers: worth it only when Nomad is across a slow network; beside the agent it costs CPU on both sides.'),
     require_caller_token: z
       .boolean()
       .describe('Refuse (401) callers that send no X-Nomad-Token instead of lending them nomad_token.'),

@@ -19,6 +19,8 @@ export interface NomadClientConfig {
   nomad_tls_server_name: string;
   nomad_timeout_ms: number;
   nomad_max_sockets: number;
+  /** ask for gzip answers; off by default: on loopback compression costs Nomad and us CPU for nothing */
+  nomad_gzip?: boolean;
 }
 
 /** Nomad's query meta, from X-Nomad-Index / X-Nomad-KnownLeader / X-Nomad-LastContact. */
@@ -142,6 +144,7 @@ export class NomadClient {
       maxRedirects: 0,
       proxy: false,
       decompress: true,
+      headers: { 'Accept-Encoding': cfg.nomad_gzip ? 'gzip' : 'identity' },
     });
   }
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { NomadClient, nomadPath, quoteLongTimes, type NomadClientConfig } from '../../src/nomad/client';
 import { NomadError } from '../../src/nomad/errors';
@@ -110,6 +111,22 @@ describe('NomadClient', () => {
     c.close();
   });
 
+
+  it('asks for uncompressed answers unless nomad_gzip is on, and reads gzip ones', async () => {
+    const body = JSON.stringify('127.0.0.1:4647');
+    reply = (req, res) => {
+      const gz = req.headers['accept-encoding'] === 'gzip';
+      res.writeHead(200, { 'Content-Type': 'application/json', ...(gz ? { 'Content-Encoding': 'gzip' } : {}) });
+      res.end(gz ? gzipSync(body) : body);
+    };
+    const plain = client();
+    const zipped = client({ nomad_gzip: true });
+    expect((await plain.get('/v1/status/leader', StringValue)).data).toBe('127.0.0.1:4647');
+    expect((await zipped.get('/v1/status/leader', StringValue)).data).toBe('127.0.0.1:4647');
+    expect(seen.map((s) => s.headers['accept-encoding'])).toEqual(['identity', 'gzip']);
+    plain.close();
+    zipped.close();
+  });
   it('keeps int64 nanosecond times exact', async () => {
     reply = json(
       200,
