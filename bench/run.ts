@@ -146,7 +146,7 @@ function fmt(rows: Row[], peak: Record<string, number>): string {
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.jobs} | \`${r.route}\` | ${r.connections} | ${r.compat.rps} | ${r.direct.rps} | ${(r.compat.rps / Math.max(1, r.direct.rps)).toFixed(2)} | ${r.compat.p50} / ${r.compat.p99} | ${r.direct.p50} / ${r.direct.p99} | ${(r.compat.p50 - r.direct.p50).toFixed(1)} | ${r.upstreamCallsPerRequest.toFixed(2)} |`,
+      `| ${r.nomad} | ${r.jobs} | \`${r.route}\` | ${r.connections} | ${r.compat.rps} | ${r.direct.rps} | ${(r.compat.rps / Math.max(1, r.direct.rps)).toFixed(2)} | ${r.compat.p50} / ${r.compat.p99} | ${r.direct.p50} / ${r.direct.p99} | ${(r.compat.p50 - r.direct.p50).toFixed(1)} | ${r.upstreamCallsPerRequest.toFixed(2)} |`,
     );
   }
   lines.push('', '| Nomad | jobs | dtle-compat peak RSS (MB) |', '|---|---:|---:|');
