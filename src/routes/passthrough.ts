@@ -4,7 +4,7 @@
  * X-Nomad-* meta headers renamed X-Udup-*, and every password in a JSON answer masked.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { createProxyMiddleware, responseInterceptor } from 'http-proxy-middleware';
 import { maskSecretsInJsonText } from '../translate/mask';
 import { callerToken } from './context';
@@ -16,8 +16,12 @@ const META_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['x-nomad-lastcontact', 'X-Udup-LastContact'],
 ];
 
-/** Request headers never forwarded to Nomad (the token is set by us; the rest are the caller's business). */
-const DROPPED_REQUEST_HEADERS = ['x-nomad-token', 'authorization', 'cookie', 'proxy-authorization'];
+/**
+ * The only request headers forwarded to Nomad; the token is set by us. Everything else the caller
+ * sent (hop-by-hop headers such as Connection, Upgrade, TE; credentials such as Authorization,
+ * Cookie; X-Forwarded-*; anything Nomad might read) stays here.
+ */
+const FORWARDED_REQUEST_HEADERS = new Set(['host', 'accept', 'accept-encoding', 'content-type', 'content-length', 'user-agent']);
 
 /** The Nomad path and query for a proxied request: `path` plus the caller's query, the default region added. */
 export function proxiedUrl(originalUrl: string, path: string, defaultRegion: string): string {
@@ -51,9 +55,15 @@ export function nomadPassthrough(ctx: RouteContext, opts: PassthroughOptions): R
     plugins: [
       (server) => {
         server.on('proxyReq', (proxyReq, req) => {
-          for (const h of DROPPED_REQUEST_HEADERS) proxyReq.removeHeader(h);
+          for (const h of proxyReq.getHeaderNames()) if (!FORWARDED_REQUEST_HEADERS.has(h)) proxyReq.removeHeader(h);
           const token = nomad.tokenFor(callerToken(req));
           if (token) proxyReq.setHeader('X-Nomad-Token', token);
+          // the body was read (and its size checked) before proxying: send it as it came
+          const body = (req as Request).body as unknown;
+          if (Buffer.isBuffer(body)) {
+            proxyReq.setHeader('Content-Length', String(body.length));
+            proxyReq.write(body);
+          }
           proxyReq.setTimeout(timeoutMs, () => {
             timedOut.add(req);
             proxyReq.destroy(new Error('timeout'));
@@ -62,6 +72,8 @@ export function nomadPassthrough(ctx: RouteContext, opts: PassthroughOptions): R
         server.on(
           'proxyRes',
           responseInterceptor(async (buffer, proxyRes, req, res) => {
+            // hop-by-hop: this connection's keep-alive is ours to decide (a caller's Connection: close holds)
+            for (const h of ['connection', 'keep-alive']) res.removeHeader(h);
             for (const [from, to] of META_HEADERS) {
               const v = proxyRes.headers[from];
               res.removeHeader(from);
@@ -90,7 +102,12 @@ export function nomadPassthrough(ctx: RouteContext, opts: PassthroughOptions): R
       },
     ],
   });
+  // a body over body_limit is a 413 here, not streamed to Nomad
+  const readBody = express.raw({ limit: config.body_limit, type: () => true });
   return (req: Request, res: Response, next: NextFunction) => {
-    void proxy(req, res, next);
+    readBody(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      void proxy(req, res, next);
+    });
   };
 }
