@@ -104,6 +104,15 @@ const TRANSPORT_ERRORS = new Set([
   'ERR_SOCKET_CONNECTION_TIMEOUT',
 ]);
 
+/** Node's codes for a server certificate that no trusted CA signed. */
+const UNTRUSTED_CERT = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+
 /** The typed Nomad HTTP client: one keep-alive agent, token, region/namespace, TLS, timeouts. */
 export class NomadClient {
   readonly baseURL: string;
@@ -292,6 +301,10 @@ export class NomadClient {
       }
       if (code === 'ERR_BAD_RESPONSE' && /aborted/i.test(e.message)) {
         return new NomadError('unreachable', e.response?.status ?? 0, `the answer of Nomad at ${this.baseURL} broke off before its end`, path);
+      }
+      if (UNTRUSTED_CERT.has(code)) {
+        const ca = this.cfg.nomad_cacert !== '' ? `the CA in NOMAD_CACERT (${this.cfg.nomad_cacert})` : 'a system CA (NOMAD_CACERT is not set)';
+        return new NomadError('unreachable', 0, `cannot reach Nomad at ${this.baseURL}: ${e.message} (Nomad's certificate is not signed by ${ca})`, path);
       }
       if (TRANSPORT_ERRORS.has(code) || code.startsWith('ERR_TLS') || /certificate|self.signed|SSL/i.test(e.message)) {
         return new NomadError('unreachable', 0, `cannot reach Nomad at ${this.baseURL}: ${e.message}`, path);
