@@ -2,47 +2,27 @@
  * TLS to Nomad, with a CA and certificates made at test time by openssl: verification on, a wrong CA,
  * NOMAD_SKIP_VERIFY, NOMAD_TLS_SERVER_NAME, and mutual TLS.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { NomadClient, type NomadClientConfig } from '../../src/nomad/client';
 import { StringValue } from '../../src/nomad/types';
+import { makePki, type Pki } from '../support/pki';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'dtle-compat-tls-'));
-const f = (name: string) => path.join(dir, name);
-
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
-/** A CA, a server certificate for server.global.nomad + 127.0.0.1, a client certificate, and an unrelated CA. */
-function makePki(): void {
-  for (const ca of ['ca', 'other-ca']) {
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '2', '-subj', `/CN=${ca}`);
-  }
-  writeFileSync(f('server.ext'), 'subjectAltName=DNS:server.global.nomad,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  writeFileSync(f('client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const who of ['server', 'client']) {
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who}`);
-    openssl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.pem`, '-days', '2', '-extfile', `${who}.ext`);
-  }
-}
+let pki: Pki;
+const f = (name: string) => pki.file(name);
 
 let server: https.Server;
 let port: number;
 let lastClientCert: string | null = null;
 
 beforeAll(async () => {
-  makePki();
+  pki = makePki();
   server = https.createServer(
     {
-      key: readFileSync(f('server.key')),
-      cert: readFileSync(f('server.pem')),
-      ca: readFileSync(f('ca.pem')),
+      key: pki.read('server.key'),
+      cert: pki.read('server.pem'),
+      ca: pki.read('ca.pem'),
       requestCert: true,
       rejectUnauthorized: false, // the test asserts what the client presented
     },
@@ -60,7 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
-  rmSync(dir, { recursive: true, force: true });
+  pki.remove();
 });
 
 function client(over: Partial<NomadClientConfig>): NomadClient {
