@@ -1,16 +1,22 @@
 # dtle-compat as a Nomad system job on the Nomad servers: one instance per server node, restarted
 # by Nomad, scaling out with the cluster. Legacy clients use port 8190 of any server.
 #
-# Requires the raw_exec driver on the servers' client agents (plugin "raw_exec" { config { enabled = true } })
-# and dtle-compat installed on those hosts (npm install -g dtle-compat-<version>.tgz).
-# The dtle plugin's own api_addr must not be 8190 on these hosts.
+# Requires, on each server host:
+#   - a Nomad client agent (servers run one too) with `meta { nomad_server = "true" }` in its client
+#     block: Nomad reports no attribute that tells a server's host apart, so mark them;
+#   - the raw_exec driver enabled (plugin "raw_exec" { config { enabled = true } });
+#   - dtle-compat installed (npm install -g ./dtle-compat-<version>.tgz);
+#   - the dtle plugin's own api_addr not on 8190 (empty, or another port).
+# With ACLs, put the token for dtle-compat in the Nomad Variable nomad/jobs/dtle-compat (item
+# "token"): nomad var put nomad/jobs/dtle-compat token=<secret id>. Without ACLs, leave it out.
+# With TLS on Nomad's HTTP API, set NOMAD_ADDR to https://… and NOMAD_CACERT & co. in env below.
 job "dtle-compat" {
   type        = "system"
   datacenters = ["dc1"]
   priority    = 80
 
   constraint {
-    # only where a Nomad server runs (its agent reports the server's raft attributes)
+    # only on the hosts marked as Nomad servers (client meta nomad_server = "true")
     attribute = "${meta.nomad_server}"
     value     = "true"
   }
@@ -44,15 +50,19 @@ job "dtle-compat" {
       }
 
       template {
+        # the job's own variable (readable by its workload identity); absent: no token
         data        = <<-EOT
+        {{- if nomadVarExists "nomad/jobs/dtle-compat" -}}
         {{- with nomadVar "nomad/jobs/dtle-compat" -}}
         NOMAD_TOKEN={{ .token }}
+        {{- end -}}
         {{- end -}}
         EOT
         destination = "secrets/token.env"
         env         = true
       }
 
+      # SIGTERM: stop accepting, finish in-flight requests (shutdown_timeout_ms), exit 0
       kill_signal  = "SIGTERM"
       kill_timeout = "30s"
 
