@@ -303,7 +303,8 @@ export class NomadClient {
         return new NomadError('unreachable', e.response?.status ?? 0, `the answer of Nomad at ${this.baseURL} broke off before its end`, path);
       }
       if (UNTRUSTED_CERT.has(code)) {
-        const ca = this.cfg.nomad_cacert !== '' ? `the CA in NOMAD_CACERT (${this.cfg.nomad_cacert})` : 'a system CA (NOMAD_CACERT is not set)';
+        // (the file's path is not named: the text reaches legacy callers)
+        const ca = this.cfg.nomad_cacert !== '' ? 'the CA in NOMAD_CACERT' : 'a system CA (NOMAD_CACERT is not set)';
         return new NomadError('unreachable', 0, `cannot reach Nomad at ${this.baseURL}: ${e.message} (Nomad's certificate is not signed by ${ca})`, path);
       }
       if (TRANSPORT_ERRORS.has(code) || code.startsWith('ERR_TLS') || /certificate|self.signed|SSL/i.test(e.message)) {

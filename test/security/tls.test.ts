@@ -86,7 +86,7 @@ describe('verification on, mutual TLS', () => {
 describe('server verification', () => {
   it('a wrong CA: 502 with a clear reason, on translated and passthrough routes, and nothing registered', async () => {
     const a = appFor(tlsOnly.url, { nomad_cacert: pki.file('other-ca.pem') });
-    const reason = `cannot reach Nomad at ${tlsOnly.url}: self-signed certificate in certificate chain (Nomad's certificate is not signed by the CA in NOMAD_CACERT (${pki.file('other-ca.pem')}))`;
+    const reason = `cannot reach Nomad at ${tlsOnly.url}: self-signed certificate in certificate chain (Nomad's certificate is not signed by the CA in NOMAD_CACERT)`;
     const res = await request(a.app).get('/v1/jobs');
     expect([res.status, res.text]).toEqual([502, reason]);
     const before = tlsOnly.state.jobs.size;
