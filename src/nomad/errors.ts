@@ -7,6 +7,9 @@ export type NomadErrorKind =
   | 'timeout' // no answer within the timeout
   | 'malformed'; // a 2xx answer that is not the JSON we expect
 
+/** Nomad's UUID index refusing an ID that is not a UUID (go-memdb's UUIDFieldIndex). */
+const MALFORMED_ID = /\bindex error: (UUID must be 36 characters|Invalid UUID\b|Input \(without hyphens\) must be even length)/;
+
 /** A failed Nomad call; keeps Nomad's status and message (secrets scrubbed). */
 export class NomadError extends Error {
   readonly kind: NomadErrorKind;
@@ -26,7 +29,12 @@ export class NomadError extends Error {
     this.path = path;
   }
 
+  /**
+   * Nomad found nothing: a 404, or the 500 Nomad 1.x answers when an allocation, evaluation,
+   * node or deployment ID is not a UUID (`alloc lookup failed: index error: UUID must be 36
+   * characters`, `… Invalid UUID: …`), since nothing can have such an ID.
+   */
   get isNotFound(): boolean {
-    return this.kind === 'http' && this.status === 404;
+    return this.kind === 'http' && (this.status === 404 || (this.status === 500 && MALFORMED_ID.test(this.reason)));
   }
 }

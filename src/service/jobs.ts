@@ -411,8 +411,8 @@ export class JobService {
       throw e;
     }
     const { data } = await this.deps.nomad.put('/v1/validate/job', { Job: job }, JobValidateResponse, { ...opts, op: 'job.validate' });
-    const errors = [...(data.ValidationErrors ?? [])];
-    if (data.Error && !errors.includes(data.Error)) errors.unshift(data.Error);
-    return { DriverConfigValidated: data.DriverConfigValidated, ValidationTasks: null, Error: errors.join('; ') };
+    // Nomad's Error is already the text of all ValidationErrors ("1 error occurred:\n\t* …"), as 2.x's was
+    const error = data.Error ? data.Error : (data.ValidationErrors ?? []).join('; ');
+    return { DriverConfigValidated: data.DriverConfigValidated, ValidationTasks: null, Error: error };
   }
 }

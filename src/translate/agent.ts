@@ -163,8 +163,15 @@ export function legacyAgentSelf(self: AgentSelf, opts: SelfOptions): LegacyAgent
     const m = strMap(values);
     if (m !== null) stats[section] = m;
   }
+  const config = legacyAgentConfig(self.config, opts);
+  // Nomad leaves config.NodeName empty unless `name` is set, and then names its member
+  // "<hostname>.<region>"; 2.x's NodeName defaulted to the hostname as well
+  const memberName = typeof self.member?.Name === 'string' ? self.member.Name : '';
+  if (config.NodeName === '' && config.Region !== '' && memberName.endsWith(`.${config.Region}`)) {
+    config.NodeName = memberName.slice(0, -(config.Region.length + 1));
+  }
   return {
-    config: legacyAgentConfig(self.config, opts),
+    config,
     member: self.member ? legacyMember(self.member) : EMPTY_MEMBER,
     stats,
   };

@@ -232,6 +232,12 @@ describe('POST /v1/validate/job', () => {
     expect((await request(app()).get('/v1/job/val-1')).status).toBe(404);
   });
 
+  it("answers Nomad's own validation error once, in Nomad's text", async () => {
+    const res = record(await request(app()).post('/v1/validate/job').send(canaryJob({ ID: 'val-2', Name: 'val-2', Datacenters: [''] })));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ DriverConfigValidated: true, ValidationTasks: null, Error: '1 error occurred:\n\t* Job datacenter must be non-empty string\n\n' });
+  });
+
   it('reports an invalid job in Error', async () => {
     const res = record(await request(app()).put('/v1/validate/job').send({ Name: 'bad', Tasks: [{ Type: 'Src' }] }));
     expect(res.status).toBe(200);

@@ -286,7 +286,7 @@ describe('GET /v1/allocations and /v1/allocation/{ID}', () => {
   });
 
   it('404 alloc not found for a missing allocation and for a non-dtle one; 405 for other methods', async () => {
-    for (const id of ['00000000-0000-0000-0000-000000000000', webAlloc, '']) {
+    for (const id of ['00000000-0000-0000-0000-000000000000', 'nope', webAlloc, '']) {
       const res = await get(`/v1/allocation/${id}`);
       expect([res.status, res.text]).toEqual([404, 'alloc not found']);
     }

@@ -179,6 +179,15 @@ describe('legacyAgentSelf', () => {
     expect(out.stats).toEqual({ nomad: { leader: 'true', server: 'true' }, runtime: { goroutines: '93' } });
   });
 
+  it("takes NodeName from the member's name when Nomad's config has none (no `name` set: hostname.region), as 2.x defaulted to the hostname", () => {
+    const unnamed = AgentSelf.parse({ config: { ...self.config, NodeName: '' }, member: { ...nomadMembers.Members[0], Name: 'vm.global' }, stats: {} });
+    expect(legacyAgentSelf(unnamed, { apiAddr: '0.0.0.0:8190', advertiseAddr: '' }).config.NodeName).toBe('vm');
+    // a member of another region's name is not taken apart
+    const other = AgentSelf.parse({ config: { ...self.config, NodeName: '' }, member: { ...nomadMembers.Members[0], Name: 'vm.east' }, stats: {} });
+    expect(legacyAgentSelf(other, { apiAddr: '0.0.0.0:8190', advertiseAddr: '' }).config.NodeName).toBe('');
+    expect(out.config.NodeName).toBe('udp-6');
+  });
+
   it('gives an empty member for an agent that is not a server', () => {
     const client = legacyAgentSelf(AgentSelf.parse({ config: {}, stats: {} }), { apiAddr: '127.0.0.1:8190', advertiseAddr: '' });
     expect(client.member).toEqual({
