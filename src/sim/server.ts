@@ -79,6 +79,31 @@ const INVALID_METHOD = 'Invalid method';
 
 const err = (status: number, message: string): SimHttpError => new SimHttpError(status, message);
 
+/**
+ * What Nomad's UUID index (go-memdb's UUIDFieldIndex, exact lookups) says of an ID that is not a
+ * UUID, as Nomad 1.x answers it after its lookup prefix ("alloc lookup failed: …", 500); null for
+ * a well-formed ID. Checked against Nomad 1.11.3 by the real-Nomad tier (test/e2e).
+ */
+export function uuidIndexError(id: string): string | null {
+  if (id.length !== 36) return 'index error: UUID must be 36 characters';
+  const hyphens = id.split('-').length - 1;
+  if (hyphens > 4) return `index error: UUID should have maximum of 4 "-"; got ${hyphens}`;
+  const hex = id.replace(/-/g, '');
+  if (hex.length % 2 !== 0) return 'index error: Input (without hyphens) must be even length';
+  const bad = [...hex].find((ch) => !/[0-9a-fA-F]/.test(ch));
+  if (bad !== undefined) {
+    const code = bad.codePointAt(0) ?? 0;
+    return `index error: Invalid UUID: encoding/hex: invalid byte: U+${code.toString(16).toUpperCase().padStart(4, '0')} ${JSON.stringify(bad).replace(/^"|"$/g, "'")}`;
+  }
+  return null;
+}
+
+/** Throws Nomad's 500 for an exact lookup by an ID that is not a UUID. */
+function checkUuid(id: string, prefix: string): void {
+  const bad = uuidIndexError(id);
+  if (bad !== null) throw err(500, prefix + bad);
+}
+
 function decodeSegment(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -694,6 +719,7 @@ export class SimServer {
     if (req.method !== 'GET') throw err(405, INVALID_METHOD);
     const st = this.ctx.state;
     return this.read(req, () => {
+      checkUuid(id, 'alloc lookup failed: ');
       const r = st.allocs.get(id);
       if (!r || (this.namespace(req) !== '*' && r.alloc.Namespace !== this.namespace(req))) return { index: st.indexOf('allocs'), res: { status: 404, text: 'alloc not found' } };
       return { index: r.alloc.ModifyIndex, res: { status: 200, json: omitEmpty(r.alloc) } };
@@ -725,6 +751,7 @@ export class SimServer {
     if (tokens[1] !== 'stats') throw err(404, 'resource not found');
     this.region(req);
     this.acl(req);
+    checkUuid(id, 'alloc lookup failed: ');
     const r = this.ctx.state.allocs.get(id);
     if (!r) throw err(404, `Unknown allocation ${JSON.stringify(id)}`);
     const task = req.query.get('task') ?? '';
@@ -777,6 +804,7 @@ export class SimServer {
       const id = decodeSegment(rest.slice(0, -'/allocations'.length));
       if (req.method !== 'GET') throw err(405, INVALID_METHOD);
       return this.read(req, () => {
+        checkUuid(id, '');
         const index = st.indexOf('allocs');
         const parts = [...st.allocs.values()]
           .filter((r) => r.alloc.EvalID === id)
@@ -789,6 +817,7 @@ export class SimServer {
     if (req.method !== 'GET') throw err(405, INVALID_METHOD);
     const related = req.query.get('related') === 'true';
     return this.read(req, () => {
+      checkUuid(id, 'failed to lookup eval: eval lookup failed: ');
       const e = st.evals.get(id);
       if (!e) return { index: st.indexOf('evals'), res: { status: 404, text: 'eval not found' } };
       const view: Evaluation = related ? { ...e, RelatedEvals: this.relatedEvals(e) } : e;
@@ -823,6 +852,7 @@ export class SimServer {
     if (req.method !== 'GET') throw err(405, INVALID_METHOD);
     const st = this.ctx.state;
     return this.read(req, () => {
+      checkUuid(id, 'deployment lookup failed: ');
       const d = st.deployments.get(id);
       if (!d) return { index: st.indexOf('deployment'), res: { status: 404, text: 'deployment not found' } };
       return { index: d.ModifyIndex, res: { status: 200, json: d } };
@@ -855,6 +885,7 @@ export class SimServer {
       const id = decodeSegment(rest.slice(0, -'/evaluate'.length));
       if (m !== 'PUT' && m !== 'POST') throw err(405, INVALID_METHOD);
       this.write_(req);
+      checkUuid(id, 'node lookup failed: ');
       const out = st.evaluateNode(id);
       return {
         status: 200,
@@ -897,6 +928,7 @@ export class SimServer {
     const id = decodeSegment(rest);
     if (m !== 'GET') throw err(405, INVALID_METHOD);
     return this.read(req, () => {
+      checkUuid(id, 'node lookup failed: ');
       const n: Node | undefined = st.node(id);
       if (!n) return { index: st.indexOf('nodes'), res: { status: 404, text: 'node not found' } };
       return { index: n.ModifyIndex, res: { status: 200, json: n } };
@@ -1007,9 +1039,29 @@ export class SimServer {
       member: this.ctx.member,
       stats: {
         nomad: { server: 'true', leader: this.ctx.faults.noLeader ? 'false' : 'true', leader_addr: this.ctx.faults.noLeader ? '' : this.ctx.leaderAddr, bootstrap: 'true', known_regions: '1' },
-        raft: { applied_index: String(st.index), commit_index: String(st.index), fsm_pending: '0', last_log_index: String(st.index), last_log_term: '2', num_peers: '0', protocol_version: '3', state: this.ctx.faults.noLeader ? 'Candidate' : 'Leader', term: '2' },
-        serf: { encrypted: 'false', event_queue: '0', event_time: '1', failed: '0', health_score: '0', intent_queue: '0', left: '0', member_time: '1', members: '1', query_queue: '0', query_time: '1' },
-        runtime: { arch: 'amd64', cpu_count: '4', goroutines: '120', kernel_name: 'linux', max_procs: '4', version: 'go1.24.6' },
+        // the key sets of Nomad 1.11.3's sections (checked by the real-Nomad tier, test/e2e/shapes.test.ts)
+        raft: {
+          applied_index: String(st.index),
+          commit_index: String(st.index),
+          fsm_pending: '0',
+          last_contact: '0',
+          last_log_index: String(st.index),
+          last_log_term: '2',
+          last_snapshot_index: '0',
+          last_snapshot_term: '0',
+          latest_configuration: `[{Suffrage:Voter ID:${this.ctx.member.Tags?.id ?? ''} Address:${this.ctx.leaderAddr}}]`,
+          latest_configuration_index: '0',
+          num_peers: '0',
+          protocol_version: '3',
+          protocol_version_max: '3',
+          protocol_version_min: '0',
+          snapshot_version_max: '1',
+          snapshot_version_min: '0',
+          state: this.ctx.faults.noLeader ? 'Candidate' : 'Leader',
+          term: '2',
+        },
+        serf: { coordinate_resets: '0', encrypted: 'false', event_queue: '0', event_time: '1', failed: '0', health_score: '0', intent_queue: '0', left: '0', member_time: '1', members: '1', query_queue: '0', query_time: '1' },
+        runtime: { arch: 'amd64', cpu_count: '4', goroutines: '120', 'kernel.name': 'linux', max_procs: '4', version: 'go1.24.6' },
         client: { heartbeat_ttl: '18.05s', known_servers: `${addr}:4647`, last_heartbeat: '1.2s', node_id: st.nodes[0]?.ID ?? '', num_allocations: String(st.allocs.size) },
       },
     };

@@ -459,29 +459,33 @@ export class SimState {
 
   /* ------------------------------------------------------------ scheduler and client */
 
-  private feasible(job: Job, tg: TaskGroup): { nodes: Node[]; filtered: Record<string, number>; inPool: number; available: Record<string, number> } {
+  private feasible(job: Job, tg: TaskGroup): { nodes: Node[]; filtered: Record<string, number>; classFiltered: Record<string, number>; inPool: number; available: Record<string, number> } {
     const inDc = this.nodes.filter((n) => job.Datacenters.some((dc) => globMatch(dc, n.Datacenter)) && n.NodePool === job.NodePool);
     const available: Record<string, number> = {};
     for (const n of inDc) available[n.Datacenter] = (available[n.Datacenter] ?? 0) + 1;
     const filtered: Record<string, number> = {};
+    // Nomad's AllocMetric.FilterNode counts a filtered node under its NodeClass, when it has one
+    const classFiltered: Record<string, number> = {};
+    const filter = (n: Node, reason: string) => {
+      filtered[reason] = (filtered[reason] ?? 0) + 1;
+      if (n.NodeClass) classFiltered[n.NodeClass] = (classFiltered[n.NodeClass] ?? 0) + 1;
+    };
     const ok: Node[] = [];
     for (const n of inDc) {
       if (n.Status !== 'ready' || n.SchedulingEligibility !== 'eligible') continue;
       const missing = tg.Tasks.filter((t) => !nodeHasDriver(n, t.Driver));
       if (missing.length > 0) {
-        const reason = `missing drivers`;
-        filtered[reason] = (filtered[reason] ?? 0) + 1;
+        filter(n, 'missing drivers');
         continue;
       }
       const failed = [...(job.Constraints ?? []), ...(tg.Constraints ?? []), ...tg.Tasks.flatMap((t) => t.Constraints ?? [])].find((c) => !constraintHolds(c.LTarget, c.Operand, c.RTarget, n));
       if (failed) {
-        const reason = `${failed.LTarget} ${failed.Operand} ${failed.RTarget}`;
-        filtered[reason] = (filtered[reason] ?? 0) + 1;
+        filter(n, `${failed.LTarget} ${failed.Operand} ${failed.RTarget}`);
         continue;
       }
       ok.push(n);
     }
-    return { nodes: ok, filtered, inPool: inDc.length, available };
+    return { nodes: ok, filtered, classFiltered, inPool: inDc.length, available };
   }
 
   private pickNode(job: Job, tg: TaskGroup, nodes: Node[]): Node {
@@ -581,7 +585,7 @@ export class SimState {
           nodesInPool: f.metric.inPool,
           available: f.metric.available,
           constraintFiltered: Object.keys(f.metric.filtered).length > 0 ? f.metric.filtered : null,
-          classFiltered: f.metric.inPool > 0 ? Object.fromEntries(Object.entries(f.metric.filtered).map(([, n]) => [this.nodes[0]?.ComputedClass ?? 'v1:0', n])) : null,
+          classFiltered: Object.keys(f.metric.classFiltered).length > 0 ? f.metric.classFiltered : null,
           coalesced: f.count - 1,
         });
       }
@@ -589,7 +593,12 @@ export class SimState {
       blocked.PreviousEval = ev.ID;
       blocked.StatusDescription = 'created to place remaining allocations';
       blocked.FailedTGAllocs = fta;
-      blocked.ClassEligibility = Object.fromEntries(this.nodes.map((n) => [n.ComputedClass, false]));
+      // a constraint on a node's unique attributes escapes the computed classes: Nomad then tracks no class eligibility
+      const escaped = [...(job.Constraints ?? []), ...job.TaskGroups.flatMap((tg) => [...(tg.Constraints ?? []), ...tg.Tasks.flatMap((t) => t.Constraints ?? [])])].some(
+        (c) => `${c.LTarget} ${c.RTarget}`.includes('.unique.'),
+      );
+      if (escaped) blocked.EscapedComputedClass = true;
+      else blocked.ClassEligibility = Object.fromEntries(this.nodes.map((n) => [n.ComputedClass, false]));
       this.evals.set(blocked.ID, blocked);
       r.evalIds.push(blocked.ID);
       done.FailedTGAllocs = fta;

@@ -76,8 +76,10 @@ describe('nodes', () => {
     expect(body).toMatchObject({ NumNodes: 3, LeaderRPCAddr: '127.0.0.1:4647', Index: body.EvalCreateIndex });
     const e = (await c.get(`/v1/evaluation/${body.EvalIDs[0] ?? ''}`)).json as Record<string, unknown>;
     expect(e).toMatchObject({ TriggeredBy: 'node-update', NodeID: n0?.ID, JobID: 'on-node', Status: 'complete' });
-    const missing = await c.send('POST', '/v1/node/nope/evaluate');
+    const missing = await c.send('POST', '/v1/node/00000000-0000-0000-0000-000000000000/evaluate');
     expect([missing.status, missing.text]).toEqual([500, 'node not found']);
+    const malformed = await c.send('POST', '/v1/node/nope/evaluate');
+    expect([malformed.status, malformed.text]).toEqual([500, 'node lookup failed: index error: UUID must be 36 characters']);
   });
 });
 

@@ -56,6 +56,8 @@ interface EvalJson {
   PreviousEval?: string;
   FailedTGAllocs?: Record<string, { NodesEvaluated: number; NodesFiltered: number; ConstraintFiltered: Record<string, number> | null; CoalescedFailures: number }>;
   QueuedAllocations?: Record<string, number>;
+  ClassEligibility?: Record<string, boolean> | null;
+  EscapedComputedClass?: boolean;
 }
 
 let c: SimClient;
@@ -221,12 +223,32 @@ describe('errors as Nomad writes them', () => {
     ['/v1/node/00000000-0000-0000-0000-000000000000', 'node not found'],
     ['/v1/var/no/such', 'variable not found'],
     ['/v1/allocation/a/b/c', 'resource not found'],
-    ['/v1/client/allocation/x/stats', 'Unknown allocation "x"'],
+    ['/v1/client/allocation/00000000-0000-0000-0000-000000000000/stats', 'Unknown allocation "00000000-0000-0000-0000-000000000000"'],
   ])('GET %s → 404 %s', async (p, text) => {
     const res = await c.get(p);
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(res.text).toBe(text);
+  });
+
+  // Nomad 1.11.3's answers, seen by the real-Nomad tier: exact lookups go through a UUID index
+  const x36 = 'x'.repeat(36);
+  it.each([
+    ['/v1/allocation/nope', 'alloc lookup failed: index error: UUID must be 36 characters'],
+    ['/v1/allocation/bd5ef5ba', 'alloc lookup failed: index error: UUID must be 36 characters'],
+    [`/v1/allocation/${x36}`, "alloc lookup failed: index error: Invalid UUID: encoding/hex: invalid byte: U+0078 'x'"],
+    ['/v1/client/allocation/x/stats', 'alloc lookup failed: index error: UUID must be 36 characters'],
+    ['/v1/evaluation/nope', 'failed to lookup eval: eval lookup failed: index error: UUID must be 36 characters'],
+    [`/v1/evaluation/${x36}/allocations`, "index error: Invalid UUID: encoding/hex: invalid byte: U+0078 'x'"],
+    ['/v1/node/nope', 'node lookup failed: index error: UUID must be 36 characters'],
+    ['/v1/deployment/nope', 'deployment lookup failed: index error: UUID must be 36 characters'],
+  ])('GET %s (not a UUID) → 500 %s', async (p, text) => {
+    const res = await c.get(p);
+    expect([res.status, res.headers.get('content-type'), res.text]).toEqual([500, 'text/plain; charset=utf-8', text]);
+  });
+
+  it('a node that does not exist has no allocations, even with an ID that is not a UUID', async () => {
+    expect((await c.get('/v1/node/nope/allocations')).json).toEqual([]);
   });
 
   it('answers empty lists, not 404, for the allocations and evaluations of an unknown job', async () => {
@@ -393,9 +415,20 @@ describe('placement', () => {
       const first = evals.find((e) => e.ID === reg.EvalID);
       expect(first?.Status).toBe('complete');
       expect(first?.QueuedAllocations).toEqual({ src: 1, dest: 1 });
-      expect(first?.FailedTGAllocs?.src).toMatchObject({ NodesEvaluated: 1, NodesFiltered: 1, ConstraintFiltered: { 'missing drivers': 1 }, CoalescedFailures: 0 });
+      // as Nomad 1.11.3 answers (test/e2e): a node without a NodeClass counts in no ClassFiltered
+      expect(first?.FailedTGAllocs?.src).toMatchObject({ NodesEvaluated: 1, NodesFiltered: 1, ConstraintFiltered: { 'missing drivers': 1 }, ClassFiltered: null, CoalescedFailures: 0 });
       const blocked = evals.find((e) => e.ID === first?.BlockedEval);
       expect(blocked).toMatchObject({ Status: 'blocked', TriggeredBy: 'queued-allocs', PreviousEval: reg.EvalID });
+      expect(blocked).not.toHaveProperty('EscapedComputedClass'); // omitted when false
+      expect(Object.values(blocked?.ClassEligibility ?? {})).toEqual([false]);
+      // a constraint on a unique node attribute escapes the computed classes: no class eligibility
+      const pinned = dtleJob('nowhere-pinned');
+      (pinned.TaskGroups as Array<Record<string, unknown>>)[0]!.Constraints = [{ LTarget: '${node.unique.name}', RTarget: 'plain', Operand: '=' }];
+      const reg2 = (await n.send('PUT', '/v1/jobs', { Job: pinned })).json as { EvalID: string };
+      const evals2 = (await n.get('/v1/job/nowhere-pinned/evaluations')).json as EvalJson[];
+      const blocked2 = evals2.find((e) => e.ID === evals2.find((x) => x.ID === reg2.EvalID)?.BlockedEval);
+      expect(blocked2).toMatchObject({ Status: 'blocked', EscapedComputedClass: true });
+      expect(blocked2).not.toHaveProperty('ClassEligibility'); // omitted when empty
       const summary = (await n.get('/v1/job/nowhere/summary')).json as { Summary: Record<string, Record<string, number>> };
       expect(summary.Summary.src).toMatchObject({ Queued: 1, Running: 0 });
       // a raw_exec job still runs there
