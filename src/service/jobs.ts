@@ -50,8 +50,13 @@ export class JobService {
   readonly paused: PauseStore;
   private dialectCache: { value: Dialect; until: number } | null = null;
   private readonly limit: ReturnType<typeof pLimit>;
-  /** the last few GET /v1/jobs answers, by scope, query, paused jobs and digest of Nomad's list */
-  private readonly listMemo = new Map<string, Buffer>();
+  /** the last few GET /v1/jobs answers, by scope, viewer, query, paused jobs and Nomad's list index */
+  private readonly listMemo = new Map<string, { scope: string; index: string; text: Buffer }>();
+
+  /** how many GET /v1/jobs answers are kept */
+  get listMemoSize(): number {
+    return this.listMemo.size;
+  }
 
   constructor(private readonly deps: JobServiceDeps) {
     this.cache = new JobSpecCache(deps.config.job_cache_max_entries, () => deps.metrics.cacheEvictions.labels('jobs').inc());
@@ -158,21 +163,24 @@ export class JobService {
     ]);
     const paused = [...pausedIds].map(([id, index]) => `${id}@${index}`).join(',');
     const viewer = createHash('sha256').update(this.deps.nomad.tokenFor(opts.token) ?? '').digest('base64');
-    const key =
-      res.meta.index === null ? null : [this.scopeKey(opts), viewer, prefix ?? '', pretty ? 'pretty' : '', paused, res.meta.index].join('\u0000');
+    const scope = this.scopeKey(opts);
+    const index = res.meta.index;
+    const key = index === null ? null : [scope, viewer, prefix ?? '', pretty ? 'pretty' : '', paused, index].join('\u0000');
     const hit = key === null ? undefined : this.listMemo.get(key);
     if (key !== null && hit !== undefined) {
       this.listMemo.delete(key);
       this.listMemo.set(key, hit);
-      return { text: hit, meta: res.meta };
+      return { text: hit.text, meta: res.meta };
     }
     const stubs = this.deps.nomad.parse(res.text, JobList, 'GET', res.status, '/v1/jobs');
     const { jobs, complete } = await this.legacyList(stubs, pausedIds, opts, prefix);
     // kept encoded: a socket write of a Buffer copies nothing, of a large string it encodes anew each time
     const text = Buffer.from(stringifyLegacy(jobs, pretty) + (pretty ? '\n' : ''), 'utf8');
     // an answer that left a job out (unreadable, or gone in between) is not kept
-    if (key !== null && complete && this.deps.config.job_cache_max_entries > 0) {
-      this.listMemo.set(key, text);
+    if (key !== null && index !== null && complete && this.deps.config.job_cache_max_entries > 0) {
+      // answers of this scope at another index will not be asked for again: at 10,000 jobs each is ~10 MB
+      for (const [k, e] of this.listMemo) if (e.scope === scope && e.index !== index) this.listMemo.delete(k);
+      this.listMemo.set(key, { scope, index, text });
       while (this.listMemo.size > LIST_MEMO_ENTRIES) this.listMemo.delete(this.listMemo.keys().next().value as string);
     }
     return { text, meta: res.meta };

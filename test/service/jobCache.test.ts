@@ -154,6 +154,25 @@ describe('GET /v1/jobs upstream calls (counted at the simulated Nomad)', () => {
     expect(stub?.JobSummary.Tasks.find((t) => t.Type === 'Src')?.Config.ChunkSize).toBe(777);
   });
 
+  it('keeps list answers per view of the current index only: a poll after a change drops the older answers', async () => {
+    h = await startHarness();
+    h.sim.seedDtleJobs(3);
+    const first = record(await request(h.built.app).get('/v1/jobs'));
+    const pretty = record(await request(h.built.app).get('/v1/jobs?pretty'));
+    expect(h.built.services.jobs.listMemoSize).toBe(2);
+    h.sim.resetCalls();
+    const again = record(await request(h.built.app).get('/v1/jobs'));
+    expect(again.text).toBe(first.text);
+    expect(requestCalls(h).filter((c) => c.startsWith('GET /v1/job/'))).toEqual([]);
+    await touch(h, 'sim-dtle-00002', 'x');
+    const changed = record(await request(h.built.app).get('/v1/jobs'));
+    expect(changed.text).not.toBe(first.text);
+    expect(Number(changed.headers['x-udup-index'])).toBeGreaterThan(Number(first.headers['x-udup-index']));
+    // both answers at the old index are gone, the plain one at the new index is kept
+    expect(h.built.services.jobs.listMemoSize).toBe(1);
+    expect(pretty.text).toContain('\n');
+  });
+
   it('bounds the cold fan-out by fetch_concurrency', async () => {
     h = await startHarness({ fetch_concurrency: 4 });
     h.sim.seedDtleJobs(24);
