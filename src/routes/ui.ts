@@ -3,6 +3,7 @@
  * listing the dtle jobs (status, stage, tasks, links to the legacy JSON) and the Nomad nodes,
  * refreshed by the browser every few seconds. No script, no password, every text HTML-escaped.
  */
+import { createHash } from 'node:crypto';
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { LegacyAllocListStub, LegacyJobListStub } from '../legacy/types';
 import { redactText } from '../logging';
@@ -202,9 +203,35 @@ function uiStatusOf(e: NomadError): number {
   return e.status >= 400 && e.status <= 599 ? e.status : 502;
 }
 
+/** What one load of the page reads from Nomad (the refresh interval is the caller's). */
+type UiData = Omit<UiModel, 'refreshSeconds'>;
+
 /** Registers GET /ui/ (and /ui). */
 export function registerUiRoutes(app: Express, ctx: RouteContext): void {
   const { services, nomad, config } = ctx;
+  // Page loads that arrive while one is running for the same token share its Nomad reads: many open
+  // pages refreshing together cost one set of list calls. Nothing is kept once a load ends.
+  const inflight = new Map<string, Promise<UiData>>();
+  const load = (opts: CallOptions): Promise<UiData> => {
+    const key = createHash('sha256').update(opts.token ?? '').digest('base64');
+    const running = inflight.get(key);
+    if (running) return running;
+    const started = Promise.all([
+      services.jobs.list(opts),
+      services.runtime.allocations(opts),
+      nomad.get('/v1/nodes', NodeList, { token: opts.token, op: 'nodes.list' }),
+    ]).then(([{ jobs }, { allocs }, { data: nodes }]) => ({
+      jobs: jobs.map((j) => uiJobOf(j, allocs)),
+      nodes: nodes.map((n) => uiNodeOf(n, config.dtle_drivers)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    }));
+    inflight.set(key, started);
+    const forget = () => {
+      if (inflight.get(key) === started) inflight.delete(key);
+    };
+    started.then(forget, forget);
+    return started;
+  };
+
   app.get(['/ui', '/ui/'], (req: Request, res: Response, next: NextFunction) => {
     res.locals.route = '/ui/';
     const refresh = refreshSecondsOf(req);
@@ -220,19 +247,8 @@ export function registerUiRoutes(app: Express, ctx: RouteContext): void {
     } catch (e) {
       return next(e);
     }
-    Promise.all([
-      services.jobs.list(opts),
-      services.runtime.allocations(opts),
-      nomad.get('/v1/nodes', NodeList, { token: opts.token, op: 'nodes.list' }),
-    ]).then(
-      ([{ jobs }, { allocs }, { data: nodes }]) => {
-        const model: UiModel = {
-          jobs: jobs.map((j) => uiJobOf(j, allocs)),
-          nodes: nodes.map((n) => uiNodeOf(n, config.dtle_drivers)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-          refreshSeconds: refresh,
-        };
-        sendHtml(res, 200, renderUi(model));
-      },
+    load(opts).then(
+      (data) => sendHtml(res, 200, renderUi({ ...data, refreshSeconds: refresh })),
       (e: unknown) => {
         if (!(e instanceof NomadError)) return next(e);
         sendHtml(res, uiStatusOf(e), renderUiError(redactText(e.message, config.nomad_token ? [config.nomad_token] : []), refresh));

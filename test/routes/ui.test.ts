@@ -173,6 +173,21 @@ describe('GET /ui/ against the simulated Nomad', () => {
     expect((detail.body as LegacyJob).ID).toBe(id);
   });
 
+  it('page loads that arrive together share one set of Nomad reads; the next load reads again', async () => {
+    h.sim.resetCalls();
+    // Nomad answers slowly, so the four loads surely overlap
+    h.sim.faults.delayMs = 300;
+    const pages = await Promise.all([1, 2, 3, 4].map(() => request(app()).get('/ui/'))).finally(() => {
+      h.sim.faults.delayMs = 0;
+    });
+    expect(pages.map((p) => p.status)).toEqual([200, 200, 200, 200]);
+    expect(new Set(pages.map((p) => p.text)).size).toBe(1);
+    const lists = () => h.sim.calls.filter((c) => c.method === 'GET' && ['/v1/allocations', '/v1/nodes'].includes(c.path)).map((c) => c.path).sort();
+    expect(lists()).toEqual(['/v1/allocations', '/v1/nodes']);
+    record(await request(app()).get('/ui/'));
+    expect(lists()).toEqual(['/v1/allocations', '/v1/allocations', '/v1/nodes', '/v1/nodes']);
+  });
+
   it('a bad refresh value falls back to 10 s, 0 turns it off', async () => {
     expect(record(await request(app()).get('/ui/?refresh=abc')).text).toContain('<meta http-equiv="refresh" content="10">');
     expect(record(await request(app()).get('/ui/?refresh=0')).text).not.toContain('http-equiv="refresh"');
