@@ -120,6 +120,8 @@ export class NomadClient {
   private readonly http: AxiosInstance;
   private readonly cfg: NomadClientConfig;
   private observer: UpstreamObserver | undefined;
+  /** aborted by close(): a destroyed agent would otherwise open new sockets for queued calls */
+  private readonly closed = new AbortController();
   /** time of the last successful answer from Nomad (ms since epoch), for readiness */
   lastSuccess = 0;
 
@@ -266,6 +268,7 @@ export class NomadClient {
           ...(token ? { 'X-Nomad-Token': token } : {}),
         },
         timeout: this.timeoutFor(opts.wait),
+        signal: this.closed.signal,
       });
     } catch (e) {
       const err = this.transportError(e, path);
@@ -315,7 +318,9 @@ export class NomadClient {
     return new NomadError('unreachable', 0, `call to Nomad failed: ${String(e)}`, path);
   }
 
+  /** Ends every call in flight or queued for a socket, refuses new ones, closes the connections. */
   close(): void {
+    this.closed.abort();
     this.agent.destroy();
   }
 }
