@@ -245,9 +245,20 @@ export class JobService {
       if (!(e instanceof NomadError && e.isNotFound)) throw e;
       // garbage-collected while paused: the saved spec answers
       const entry = await this.pausedEntry(id, opts);
-      const legacy = entry ? nomadJobToLegacy(entry.spec, this.deps.config.dtle_drivers) : null;
-      if (!entry || !legacy) throw notFound(JOB_NOT_FOUND);
-      return { job: { ...legacy, Status: PAUSED_STATUS }, raw: null, meta: { index: String(entry.modifyIndex), knownLeader: null, lastContact: null }, paused: entry };
+      if (entry) {
+        const legacy = nomadJobToLegacy(entry.spec, this.deps.config.dtle_drivers);
+        if (!legacy) throw notFound(JOB_NOT_FOUND);
+        return { job: { ...legacy, Status: PAUSED_STATUS }, raw: null, meta: { index: String(entry.modifyIndex), knownLeader: null, lastContact: null }, paused: entry };
+      }
+      // No saved spec either. A resume registers the job before it deletes the spec, so one that
+      // ran between the two reads has left the job in Nomad: read it once more (seen on a real
+      // Nomad with two concurrent resumes of a garbage-collected paused job).
+      try {
+        res = await this.deps.nomad.get(nomadPath`/v1/job/${id}`, Job, { ...opts, index: undefined, wait: undefined, op: 'job.read' });
+      } catch (again) {
+        if (again instanceof NomadError && again.isNotFound) throw notFound(JOB_NOT_FOUND);
+        throw again;
+      }
     }
     const legacy = nomadJobToLegacy(res.data, this.deps.config.dtle_drivers);
     if (legacy === null) throw notFound(JOB_NOT_FOUND);

@@ -187,6 +187,37 @@ describe('resume', () => {
   });
 });
 
+describe('resume racing a resume of a garbage-collected paused job', () => {
+  it('a resume that finds neither the job nor the saved spec (the other resume ran in between) reads the job again: 200, nothing changed', async () => {
+    await create('r-race-gc');
+    record(await request(app()).put('/v1/job/r-race-gc/pause'));
+    h.sim.gcJob('r-race-gc');
+    const other = createApp({ config: h.config, nomad: new NomadClient(h.config), logger: createLogger({ level: 'error' }) });
+    // the other instance's whole resume runs right after this one's first read of the job (404)
+    const get = h.nomad.get.bind(h.nomad);
+    let raced = false;
+    h.nomad.get = (async (p: string, schema: never, opts?: never) => {
+      try {
+        return await get(p, schema, opts);
+      } catch (e) {
+        if (!raced && p === '/v1/job/r-race-gc') {
+          raced = true;
+          const won = record(await request(other.app).put('/v1/job/r-race-gc/resume'));
+          expect((won.body as { Success: boolean }).Success).toBe(true);
+        }
+        throw e;
+      }
+    }) as typeof h.nomad.get;
+    const res = record(await request(app()).put('/v1/job/r-race-gc/resume'));
+    expect(raced).toBe(true);
+    expect([res.status, res.body]).toEqual([200, { Success: false, Index: 0, LastContact: 0, KnownLeader: false }]);
+    const { job } = await raw('r-race-gc');
+    expect([job?.Stop, job?.Version]).toEqual([false, 0]);
+    expect(job?.TaskGroups[0]?.Tasks[0]?.Config.SrcConnectionConfig?.Password).toBe(CANARY);
+    expect(await savedVar('r-race-gc')).toBe(404);
+  });
+});
+
 describe('delete while paused', () => {
   it('removes the stopped job and the saved spec', async () => {
     await create('d-1');
