@@ -1,0 +1,42 @@
+/**
+ * The simulated Nomad as a process of its own for `npm run test:chaos` (needs `npm run build`):
+ * `node sim-child.js <jobs>` prints {"url", "control"} as one JSON line. The control URL answers
+ * GET /state (calls received, job IDs) and POST /faults (a JSON object of fault switches).
+ */
+'use strict';
+const http = require('node:http');
+const path = require('node:path');
+const { SimNomad } = require(path.resolve(__dirname, '..', '..', 'dist', 'sim'));
+
+async function main() {
+  const sim = new SimNomad({ blockingMaxWaitMs: 5000 });
+  const url = await sim.listen(0, '127.0.0.1');
+  sim.seedDtleJobs(Number(process.argv[2] || '50'));
+  const control = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.method === 'GET' && req.url === '/state') {
+        res.end(JSON.stringify({ calls: sim.calls.length, jobs: [...sim.state.jobs.values()].map((r) => r.job.ID) }));
+      } else if (req.method === 'POST' && req.url === '/faults') {
+        Object.assign(sim.faults, JSON.parse(body || '{}'));
+        res.end(JSON.stringify(sim.faults));
+      } else {
+        res.statusCode = 404;
+        res.end('{}');
+      }
+    });
+  });
+  await new Promise((r) => control.listen(0, '127.0.0.1', r));
+  process.stdout.write(JSON.stringify({ url, control: `http://127.0.0.1:${control.address().port}` }) + '\n');
+  process.on('SIGTERM', () => {
+    control.close();
+    void sim.close().then(() => process.exit(0));
+  });
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e && e.stack ? e.stack : e) + '\n');
+  process.exit(1);
+});
