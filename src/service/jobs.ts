@@ -293,13 +293,15 @@ export class JobService {
   }
 
   /**
-   * GET|PUT|POST /v1/job/{ID}/resume: registers the saved spec again (check-and-set on the stopped
-   * job's JobModifyIndex, or on its absence), then deletes the saved copy. Resuming a running job
-   * changes nothing; of two concurrent resumes only one registers.
+   * GET|PUT|POST /v1/job/{ID}/resume: claims the saved spec (check-and-set on its variable), registers
+   * it again (check-and-set on the stopped job's JobModifyIndex, or on its absence), then deletes the
+   * saved copy. Resuming a running job changes nothing; of two concurrent resumes only one registers.
    */
   async resume(id: string, opts: CallOptions): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
     const current = await this.get(id, { ...opts, index: undefined, wait: undefined });
-    const entry = current.paused;
+    if (!current.paused) return this.unchanged(current.meta);
+    // one resume at a time: the saved spec is claimed with check-and-set first
+    const entry = await this.paused.claim(current.paused, opts);
     if (!entry) return this.unchanged(current.meta);
     const payload = {
       Job: { ...entry.raw, Stop: false, SubmitTime: undefined },

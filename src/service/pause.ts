@@ -40,6 +40,9 @@ export function specForSaving(raw: Record<string, unknown>): Record<string, unkn
   return out;
 }
 
+/** How long a resume's claim on a saved spec keeps other resumes off (see PauseStore.claim). */
+export const CLAIM_TTL_MS = 60_000;
+
 export interface PausedEntry {
   id: string;
   path: string;
@@ -47,6 +50,8 @@ export interface PausedEntry {
   /** the saved Nomad job spec (with real passwords: never sent to a caller unmasked) */
   spec: Job;
   raw: Record<string, unknown>;
+  /** the variable's items as read (job_id, job, paused_at, …) */
+  items: Record<string, string>;
 }
 
 export class PauseStore {
@@ -92,7 +97,7 @@ export class PauseStore {
     }
     const spec = Job.safeParse(raw);
     if (!spec.success || typeof raw !== 'object' || raw === null) return null;
-    const entry: PausedEntry = { id, path, modifyIndex: v.ModifyIndex, spec: spec.data, raw: raw as Record<string, unknown> };
+    const entry: PausedEntry = { id, path, modifyIndex: v.ModifyIndex, spec: spec.data, raw: raw as Record<string, unknown>, items: v.Items };
     this.specs.set(path, entry);
     return entry;
   }
@@ -150,6 +155,40 @@ export class PauseStore {
     }
     this.noteChanged(id, true);
     return true;
+  }
+
+  /**
+   * Claims a saved spec for one resume: writes the variable again (same spec, plus resuming_at)
+   * with check-and-set on the ModifyIndex read. Nomad checks a variable's CAS in its state store,
+   * so of concurrent resumes exactly one gets the claim. (EnforceIndex on the job registration
+   * does not do this: Nomad checks it before the raft write, and two concurrent registrations of a
+   * garbage-collected job both passed it on Nomad 1.11.3.) Returns the claimed entry with its new
+   * ModifyIndex, or null when another resume claimed it or it is gone. A claim younger than
+   * CLAIM_TTL_MS is another resume at work (null); an older one was left by a resume that died,
+   * and is taken over.
+   */
+  async claim(entry: PausedEntry, opts: CallOptions, now = Date.now()): Promise<PausedEntry | null> {
+    const claimedAt = Date.parse(entry.items.resuming_at ?? '');
+    if (Number.isFinite(claimedAt) && now - claimedAt < CLAIM_TTL_MS && now >= claimedAt - CLAIM_TTL_MS) return null;
+    const body = { Path: entry.path, Items: { ...entry.items, resuming_at: new Date(now).toISOString() } };
+    let v: Variable;
+    try {
+      v = (
+        await this.deps.nomad.put(this.varUrl(entry.path), body, Variable, {
+          ...opts,
+          index: undefined,
+          wait: undefined,
+          params: { cas: String(entry.modifyIndex) },
+          op: 'var.write',
+        })
+      ).data;
+    } catch (e) {
+      if (e instanceof NomadError && e.kind === 'http' && (e.status === 409 || e.status === 404)) return null;
+      throw e;
+    }
+    const claimed: PausedEntry = { ...entry, modifyIndex: v.ModifyIndex, items: Object.keys(v.Items).length > 0 ? v.Items : body.Items };
+    this.specs.set(entry.path, claimed);
+    return claimed;
   }
 
   /** Deletes the saved spec if it is still the one read (cas). */

@@ -131,7 +131,10 @@ describe('resume', () => {
     const res = record(await request(app()).put('/v1/job/r-1/resume'));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ Success: true, LastContact: 0, KnownLeader: false });
-    expect(writes()).toEqual(['PUT /v1/jobs', 'DELETE /v1/var/dtle-compat/paused/r-1']);
+    // the saved spec is claimed (check-and-set on its variable), the job registered, the spec deleted
+    expect(writes()).toEqual(['PUT /v1/var/dtle-compat/paused/r-1', 'PUT /v1/jobs', 'DELETE /v1/var/dtle-compat/paused/r-1']);
+    const claim = h.sim.calls.find((c) => c.method === 'PUT' && c.path === '/v1/var/dtle-compat/paused/r-1');
+    expect(claim?.query).toMatch(/^cas=\d+$/);
     const { job } = await raw('r-1');
     expect(job?.Stop).toBe(false);
     expect(job?.TaskGroups[0]?.Tasks[0]?.Config.SrcConnectionConfig?.Password).toBe(CANARY);
@@ -177,13 +180,44 @@ describe('resume', () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     const successes = [a.body, b.body].filter((x) => (x as { Success: boolean }).Success);
     expect(successes).toHaveLength(1);
-    // both tried to register with check-and-set on the stopped job's index; Nomad took one
+    // both tried to claim the saved spec with check-and-set on its variable; only the winner registered
     const registered = h.sim.calls.filter((c) => c.method === 'PUT' && c.path === '/v1/jobs');
-    expect(registered.length).toBeGreaterThanOrEqual(1);
+    expect(registered).toHaveLength(1);
+    expect(h.sim.calls.filter((c) => c.method === 'PUT' && c.path === '/v1/var/dtle-compat/paused/r-race')).toHaveLength(2);
     const after = (await raw('r-race')).job;
     expect(after?.Stop).toBe(false);
     expect(after?.Version).toBe((before?.Version ?? 0) + 1);
     expect(await savedVar('r-race')).toBe(404);
+  });
+});
+
+describe("a resume's claim on the saved spec", () => {
+  async function setClaim(id: string, at: Date): Promise<void> {
+    const url = `${h.sim.url}/v1/var/dtle-compat/paused/${id}`;
+    const v = (await (await fetch(url)).json()) as { Items: Record<string, string> };
+    const put = await fetch(url, { method: 'PUT', body: JSON.stringify({ Path: `dtle-compat/paused/${id}`, Items: { ...v.Items, resuming_at: at.toISOString() } }) });
+    expect(put.status).toBe(200);
+  }
+
+  it('a claim younger than a minute is another resume at work: this one changes nothing', async () => {
+    await create('r-claimed');
+    record(await request(app()).put('/v1/job/r-claimed/pause'));
+    await setClaim('r-claimed', new Date(Date.now() - 5_000));
+    h.sim.resetCalls();
+    const res = record(await request(app()).put('/v1/job/r-claimed/resume'));
+    expect([res.status, res.body]).toEqual([200, { Success: false, Index: 0, LastContact: 0, KnownLeader: false }]);
+    expect(writes()).toEqual([]);
+    expect((await raw('r-claimed')).job?.Stop).toBe(true);
+  });
+
+  it('an older claim was left by a resume that died: it is taken over', async () => {
+    await create('r-stale');
+    record(await request(app()).put('/v1/job/r-stale/pause'));
+    await setClaim('r-stale', new Date(Date.now() - 120_000));
+    const res = record(await request(app()).put('/v1/job/r-stale/resume'));
+    expect((res.body as { Success: boolean }).Success).toBe(true);
+    expect((await raw('r-stale')).job?.Stop).toBe(false);
+    expect(await savedVar('r-stale')).toBe(404);
   });
 });
 
