@@ -214,10 +214,12 @@ nomad_local_replace() {
 }
 
 nomad_version_ok() {
-  # `nomad version` prints e.g. "Nomad v1.11.3" on its first line.
-  local first
-  first="$("$1" version 2>/dev/null | head -n 1)" || return 1
-  [ "$first" = "Nomad v$NOMAD_VERSION" ]
+  # `nomad version` prints e.g. "Nomad v1.11.3" on its first line. Read all of it: with
+  # `| head -n 1` under pipefail, nomad can die of SIGPIPE writing its later lines, and a good
+  # binary would then be taken for a bad one (and rebuilt).
+  local out
+  out="$("$1" version 2>/dev/null)" || return 1
+  [ "${out%%$'\n'*}" = "Nomad v$NOMAD_VERSION" ]
 }
 
 build_nomad() {
