@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -128,6 +129,8 @@ export class NomadClient {
   constructor(cfg: NomadClientConfig, observer?: UpstreamObserver) {
     this.cfg = cfg;
     this.observer = observer;
+    // every call in flight listens on this signal: up to nomad_max_sockets plus the queued ones
+    setMaxListeners(0, this.closed.signal);
     this.baseURL = cfg.nomad_addr.replace(/\/+$/, '');
     const common = { keepAlive: true, maxSockets: cfg.nomad_max_sockets, maxFreeSockets: cfg.nomad_max_sockets };
     if (this.baseURL.startsWith('https://')) {
