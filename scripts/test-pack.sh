@@ -80,7 +80,8 @@ got=$(run npx --no-install dtle-compat --version)
 [ "$got" = "dtle-compat $version" ] || fail "--version printed '$got', not 'dtle-compat $version'"
 log "npx dtle-compat --version: $got"
 run npx --no-install dtle-compat --help | grep -q '^Usage: dtle-compat \[options\]$' || fail "--help printed no usage"
-check=$(run npx --no-install dtle-compat --demo --check 2>/dev/null) || fail "--demo --check exited non-zero: $check"
+port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+check=$(run DTLE_API_ADDR="127.0.0.1:$port" npx --no-install dtle-compat --demo --check 2>/dev/null) || fail "--demo --check exited non-zero: $check"
 printf '%s\n' "$check" | grep -qx 'dtle jobs: 3' || fail "--demo --check did not find the 3 demo jobs: $check"
 printf '%s\n' "$check" | grep -qx 'check: ok' || fail "--demo --check did not say ok: $check"
 log "npx dtle-compat --help, --demo --check: ok"

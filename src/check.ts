@@ -1,25 +1,54 @@
-import type { Config } from './config';
+import net from 'node:net';
+import { splitHostPort, type Config } from './config';
 import { createLogger } from './logging';
 import { Metrics } from './metrics';
 import { NomadClient } from './nomad/client';
 import { NodeList, StringValue } from './nomad/types';
 import { JobService } from './service/jobs';
 
+/** Can the service listen on api_addr? Tries it (and lets go at once); when it is taken, asks whether a dtle-compat holds it. */
+export async function checkListen(apiAddr: string): Promise<{ ok: boolean; text: string }> {
+  const { host, port } = splitHostPort(apiAddr);
+  if (port === 0) return { ok: true, text: `${apiAddr} (any free port)` };
+  const error = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e));
+    srv.listen(port, host, () => srv.close(() => resolve(null)));
+  });
+  if (error === null) return { ok: true, text: `${apiAddr} free` };
+  if (error.code !== 'EADDRINUSE') return { ok: false, text: `FAILED: cannot listen on ${apiAddr}: ${error.code ?? error.message}` };
+  const probeHost = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  try {
+    const res = await fetch(`http://${probeHost}:${port}/-/healthy`, { signal: AbortSignal.timeout(2000) });
+    if (res.status === 200 && (await res.text()) === 'OK\n') return { ok: true, text: `${apiAddr} in use by a running dtle-compat` };
+  } catch {
+    // not an HTTP server that answers: someone else's
+  }
+  return {
+    ok: false,
+    text: `FAILED: ${apiAddr} is in use by another program (the dtle plugin's own api_addr? move it: docs/operations.md)`,
+  };
+}
+
 /**
- * `dtle-compat --check`: validates the config (already done by loading it), reaches Nomad with
- * the configured token and reports the leader, the nodes that run the dtle driver and the
- * number of dtle jobs. Returns true when Nomad answered everything.
+ * `dtle-compat --check`: validates the config (already done by loading it), checks that api_addr
+ * can be listened on, reaches Nomad with the configured token and reports the leader, the nodes that
+ * run the dtle driver and the number of dtle jobs. Returns true when the service could start and
+ * Nomad answered everything.
  */
 export async function runCheck(config: Config, print: (line: string) => void): Promise<boolean> {
   print(`config: ok (api_addr ${config.api_addr}, nomad_addr ${config.nomad_addr}, token ${config.nomad_token ? 'set' : 'not set'})`);
+  const listen = await checkListen(config.api_addr);
+  print(`listen: ${listen.text}`);
   let nomad: NomadClient;
   try {
     nomad = new NomadClient(config);
   } catch (e) {
-    print(`nomad client: ${(e as Error).message}`);
+    print(`nomad client: FAILED: ${(e as Error).message}`);
+    print('check: FAILED');
     return false;
   }
-  let ok = true;
+  let ok = listen.ok;
   try {
     const { data: leader } = await nomad.get('/v1/status/leader', StringValue);
     print(`leader: ${leader || '(none)'}`);

@@ -12,7 +12,8 @@ Usage: dtle-compat [options]
 Options:
   --config FILE        JSON config file (on top of config/default.json; environment wins over it)
   --log-format FORMAT  json (default) or text
-  --check              validate the config, reach Nomad, print what was found, exit 0 if usable
+  --check              validate the config, try api_addr, reach Nomad, print what was found,
+                       exit 0 if usable
   --demo               run against a built-in simulated Nomad with sample dtle jobs
   --version            print the version
   --help               this text
@@ -20,6 +21,9 @@ Options:
 Environment: DTLE_API_ADDR, NOMAD_ADDR, NOMAD_TOKEN, NOMAD_REGION, NOMAD_NAMESPACE, NOMAD_CACERT,
 NOMAD_CLIENT_CERT, NOMAD_CLIENT_KEY, NOMAD_SKIP_VERIFY, NOMAD_TLS_SERVER_NAME, and DTLE_COMPAT_<KEY>
 for any config key. See docs/operations.md.
+
+Serves on api_addr: the dtle 2.x API under /v1, the operator page /ui/, /-/healthy, /-/ready,
+/metrics.
 `;
 
 function version(): string {

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as httpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -155,11 +156,13 @@ describe('dtle-compat --check', () => {
     try {
       const nodes = (await (await fetch(`${url}/v1/nodes`)).json()) as Array<{ ID: string; Name: string }>;
       const dtleNode = nodes.find((n) => n.Name === 'nomad0');
-      const r = await runCli(['--check'], { NOMAD_ADDR: url });
+      const port = await closedPort();
+      const r = await runCli(['--check'], { NOMAD_ADDR: url, DTLE_API_ADDR: `127.0.0.1:${port}` });
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe(
         [
-          `config: ok (api_addr 0.0.0.0:8190, nomad_addr ${url}, token not set)`,
+          `config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token not set)`,
+          `listen: 127.0.0.1:${port} free`,
           'leader: 127.0.0.1:4647',
           'nodes: 2, with the dtle driver: 1',
           `  nomad0 ${dtleNode?.ID} ready dtle 4.23.04.3`,
@@ -181,9 +184,10 @@ describe('dtle-compat --check', () => {
     const url = await sim.listen();
     sim.seedDtleJobs(1);
     try {
-      const r = await runCli(['--check'], { NOMAD_ADDR: url, NOMAD_TOKEN: 'right-token-7c1e' });
+      const port = await closedPort();
+      const r = await runCli(['--check'], { NOMAD_ADDR: url, NOMAD_TOKEN: 'right-token-7c1e', DTLE_API_ADDR: `127.0.0.1:${port}` });
       expect(r.code).toBe(0);
-      expect(r.stdout.split('\n')[0]).toBe(`config: ok (api_addr 0.0.0.0:8190, nomad_addr ${url}, token set)`);
+      expect(r.stdout.split('\n')[0]).toBe(`config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token set)`);
       expect(r.stdout).toContain('\ndtle jobs: 1\ncheck: ok\n');
       expect(r.stdout + r.stderr).not.toContain('right-token-7c1e');
     } finally {
@@ -195,11 +199,13 @@ describe('dtle-compat --check', () => {
     const sim = new SimNomad({ aclToken: 'right-token-7c1e' });
     const url = await sim.listen();
     try {
-      const r = await runCli(['--check'], { NOMAD_ADDR: url, NOMAD_TOKEN: 'wrong-token-5d2a' });
+      const port = await closedPort();
+      const r = await runCli(['--check'], { NOMAD_ADDR: url, NOMAD_TOKEN: 'wrong-token-5d2a', DTLE_API_ADDR: `127.0.0.1:${port}` });
       expect(r.code).toBe(1);
       expect(r.stdout).toBe(
         [
-          `config: ok (api_addr 0.0.0.0:8190, nomad_addr ${url}, token set)`,
+          `config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token set)`,
+          `listen: 127.0.0.1:${port} free`,
           'leader: 127.0.0.1:4647',
           'nodes: FAILED: Nomad 403: ACL token not found',
           'dtle jobs: FAILED: Nomad 403: ACL token not found',
@@ -215,11 +221,12 @@ describe('dtle-compat --check', () => {
 
   it('Nomad unreachable: exits 1 naming the address', async () => {
     const port = await closedPort();
-    const r = await runCli(['--check'], { NOMAD_ADDR: `http://127.0.0.1:${port}` });
+    const r = await runCli(['--check'], { NOMAD_ADDR: `http://127.0.0.1:${port}`, DTLE_API_ADDR: '127.0.0.1:0' });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(
       [
-        `config: ok (api_addr 0.0.0.0:8190, nomad_addr http://127.0.0.1:${port}, token not set)`,
+        `config: ok (api_addr 127.0.0.1:0, nomad_addr http://127.0.0.1:${port}, token not set)`,
+        'listen: 127.0.0.1:0 (any free port)',
         `leader: FAILED: Nomad unreachable: cannot reach Nomad at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
         'check: FAILED',
         '',
@@ -231,7 +238,7 @@ describe('dtle-compat --check', () => {
     const sim = new SimNomad({ nodes: [{ name: 'plain1', dtleVersion: null }] });
     const url = await sim.listen();
     try {
-      const r = await runCli(['--check'], { NOMAD_ADDR: url });
+      const r = await runCli(['--check'], { NOMAD_ADDR: url, DTLE_API_ADDR: '127.0.0.1:0' });
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('\nnodes: 1, with the dtle driver: 0\nwarning: no node reports the dtle driver: dtle jobs cannot be placed\ndtle jobs: 0\ncheck: ok\n');
     } finally {
@@ -243,11 +250,59 @@ describe('dtle-compat --check', () => {
     const sim = new SimNomad();
     const url = await sim.listen();
     try {
-      const file = configFile('check.json', { nomad_addr: url, api_addr: '127.0.0.1:18190' });
+      const port = await closedPort();
+      const file = configFile('check.json', { nomad_addr: url, api_addr: `127.0.0.1:${port}` });
       const r = await runCli(['--config', file, '--check']);
       expect(r.code).toBe(0);
-      expect(r.stdout.split('\n')[0]).toBe(`config: ok (api_addr 127.0.0.1:18190, nomad_addr ${url}, token not set)`);
+      expect(r.stdout.split('\n').slice(0, 2)).toEqual([`config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token not set)`, `listen: 127.0.0.1:${port} free`]);
     } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('dtle-compat --check on api_addr', () => {
+  it('a port another program holds (the dtle plugin\'s own API, say): exits 1 and says so', async () => {
+    const sim = new SimNomad();
+    const url = await sim.listen();
+    const sockets = new Set<import('node:net').Socket>();
+    const other = createServer((s) => {
+      sockets.add(s);
+      s.end('not http\n');
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    const port = (other.address() as { port: number }).port;
+    try {
+      const r = await runCli(['--check'], { NOMAD_ADDR: url, DTLE_API_ADDR: `127.0.0.1:${port}` });
+      expect(r.code).toBe(1);
+      expect(r.stdout.split('\n').slice(1, 3)).toEqual([
+        `listen: FAILED: 127.0.0.1:${port} is in use by another program (the dtle plugin's own api_addr? move it: docs/operations.md)`,
+        'leader: 127.0.0.1:4647',
+      ]);
+      expect(r.stdout.endsWith('\ncheck: FAILED\n')).toBe(true);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => other.close(() => r()));
+      await sim.close();
+    }
+  });
+
+  it('a port a running dtle-compat holds (checking beside the running service): ok', async () => {
+    const sim = new SimNomad();
+    const url = await sim.listen();
+    const running = httpServer((req, res) => {
+      res.statusCode = req.url === '/-/healthy' ? 200 : 404;
+      res.end(req.url === '/-/healthy' ? 'OK\n' : '404 page not found\n');
+    });
+    await new Promise<void>((r) => running.listen(0, '127.0.0.1', () => r()));
+    const port = (running.address() as { port: number }).port;
+    try {
+      const r = await runCli(['--check'], { NOMAD_ADDR: url, DTLE_API_ADDR: `127.0.0.1:${port}` });
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n')[1]).toBe(`listen: 127.0.0.1:${port} in use by a running dtle-compat`);
+    } finally {
+      running.closeAllConnections();
+      await new Promise<void>((r) => running.close(() => r()));
       await sim.close();
     }
   });
