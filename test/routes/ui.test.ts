@@ -214,7 +214,7 @@ describe('GET /ui/ when Nomad fails', () => {
     try {
       const res = await request(h.built.app).get('/ui/');
       expect(res.status).toBe(403);
-      expect(res.text).toContain('<p class="error" id="error">Nomad could not be read: Nomad 403: ACL token not found</p>');
+      expect(res.text).toContain('<p class="error" id="error">Nomad could not be read: Nomad 403: Permission denied</p>');
       expect(res.text).not.toContain('wrong-token-123');
     } finally {
       await h.close();

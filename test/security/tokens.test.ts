@@ -43,9 +43,9 @@ describe('pass-through (require_caller_token false)', () => {
     const from = h.sim.calls.length;
     const list = await request(h.built.app).get('/v1/jobs').set('X-Nomad-Token', CALLER);
     // the simulated Nomad knows only the configured token
-    expect([list.status, list.text]).toEqual([403, 'ACL token not found']);
+    expect([list.status, list.text]).toEqual([403, 'Permission denied']);
     const write = await request(h.built.app).post('/v1/jobs').set('X-Nomad-Token', CALLER).send(canaryJob('with-caller-token'));
-    expect([write.status, write.text]).toEqual([403, 'ACL token not found']);
+    expect([write.status, write.text]).toEqual([403, 'Permission denied']);
     const seen = tokensSeen(h, from);
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(new Set(seen)).toEqual(new Set([CALLER]));
@@ -122,7 +122,7 @@ describe('require_caller_token: true', () => {
     const res = await request(h.built.app).get('/v1/job/sim-dtle-00001').set('X-Nomad-Token', CONFIGURED);
     expect(res.status).toBe(200);
     const denied = await request(h.built.app).get('/v1/nodes').set('X-Nomad-Token', CALLER);
-    expect([denied.status, denied.text]).toEqual([403, 'ACL token not found']);
+    expect([denied.status, denied.text]).toEqual([403, 'Permission denied']);
     expect(tokensSeen(h, from)).toEqual([CONFIGURED, CALLER]);
   });
 });
