@@ -20,11 +20,13 @@ export type JsonObject = Record<string, unknown>;
 
 /** A legacy value that cannot become what the driver wants; names the field. */
 export class TranslateError extends Error {
+  /** `verbatim`: a message 2.x itself gave, sent as 2.x wrote it (no field prefix) */
   constructor(
     readonly field: string,
     message: string,
+    verbatim = false,
   ) {
-    super(`${field}: ${message}`);
+    super(verbatim ? message : `${field}: ${message}`);
     this.name = 'TranslateError';
   }
 }

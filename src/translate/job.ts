@@ -250,7 +250,7 @@ function constraintOut(c: { LTarget?: string | undefined; RTarget?: string | und
 
 /** Validates a legacy job body and turns it into the Nomad job to register. Throws TranslateError naming the field. */
 export function legacyToNomadJob(input: LegacyJobInput, opts: LegacyToNomadOptions): LegacyToNomadResult {
-  if (input.Name === undefined || input.Name === null) throw new TranslateError('Name', "Job Name hasn't been provided");
+  if (input.Name === undefined || input.Name === null) throw new TranslateError('Name', "Job Name hasn't been provided", true);
   const name = input.Name;
   const id = input.ID !== undefined && input.ID !== null && input.ID !== '' ? input.ID : name;
   if (id === '') throw new TranslateError('ID', 'job ID (or Name) must not be empty');

@@ -60,7 +60,7 @@ describe('POST /v1/jobs', () => {
 
   it.each([
     ['not JSON', '{"Name": ', 400, /^invalid JSON body/],
-    ['no Name', JSON.stringify({ Tasks: [] }), 400, /^Name: Job Name hasn't been provided$/],
+    ['no Name', JSON.stringify({ Tasks: [] }), 400, /^Job Name hasn't been provided$/],
     ['no tasks', JSON.stringify({ Name: 'x' }), 400, /^Tasks: a job needs a Src and a Dest task$/],
     ['a wrong JSON type', JSON.stringify({ Name: 'x', Tasks: 'many' }), 400, /^Tasks: /],
     ['an array', '[1,2]', 400, /must be a JSON object/],

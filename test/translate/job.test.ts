@@ -202,7 +202,7 @@ describe('2.x rules for new jobs', () => {
   });
 
   it.each([
-    [{ ...minimal, Name: undefined }, "Name: Job Name hasn't been provided"],
+    [{ ...minimal, Name: undefined }, "Job Name hasn't been provided"],
     [{ ...minimal, Tasks: [] }, 'Tasks: a job needs a Src and a Dest task'],
     [{ ...minimal, Tasks: [minimal.Tasks[0]] }, 'Tasks: a job needs a Dest task'],
     [{ ...minimal, Tasks: [minimal.Tasks[0], minimal.Tasks[0]] }, 'Tasks[1].Type: duplicate task type "Src"'],
