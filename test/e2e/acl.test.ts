@@ -4,6 +4,7 @@
  * the 2.x-style error: the status Nomad gave (403) and Nomad's reason as plain text.
  */
 import request from 'supertest';
+import { SimNomad } from '../../src/sim';
 import type { LegacyJob, LegacyJobListStub } from '../../src/legacy/types';
 import { aclNomadAddr, aclToken, CANARY, legacyJob, nomadCall, record, startCompat, storedPasswords, type Compat } from './helpers';
 
@@ -91,6 +92,27 @@ describe('without a valid token', () => {
       expectError(record(await request(app()).get(p).set('X-Nomad-Token', bad)), 403, 'Permission denied');
     }
     expectError(record(await request(app()).put(`/v1/job/${ID}/pause`).set('X-Nomad-Token', bad)), 403, 'Permission denied');
+  });
+
+  it('the simulator with ACLs answers the same refusals (drift check)', async () => {
+    const sim = new SimNomad({ aclToken: '5e1f0000-0000-4000-8000-000000000001' });
+    const simCompat = startCompat(await sim.listen(), { nomad_token: '' });
+    try {
+      for (const token of [undefined, '00000000-1111-2222-3333-444444444444']) {
+        for (const p of ['/v1/jobs', '/v1/nodes', `/v1/job/${ID}`]) {
+          const ask = (a: typeof app) => {
+            const r = request(a()).get(p);
+            return token ? r.set('X-Nomad-Token', token) : r;
+          };
+          const real = record(await ask(app));
+          const simulated = record(await ask(() => simCompat.built.app));
+          expect([simulated.status, simulated.text]).toEqual([real.status, real.text]);
+        }
+      }
+    } finally {
+      simCompat.close();
+      await sim.close();
+    }
   });
 
   it('the status endpoints need no token, as on Nomad', async () => {
