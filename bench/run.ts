@@ -134,11 +134,20 @@ function metricsCounter(compat: string): CallCounter {
   };
 }
 
+/**
+ * Nomad calls per request: the fewest over three rounds of n requests, so that a background call
+ * (a watch's blocking query coming back) landing in one round is not charged to the requests; a
+ * call that every request makes shows in every round.
+ */
 async function callsPerRequest(count: CallCounter, url: string, n = 20): Promise<number> {
   await get(url); // warm
-  const before = await count();
-  for (let i = 0; i < n; i++) await get(url);
-  return ((await count()) - before) / n;
+  let fewest = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const before = await count();
+    for (let i = 0; i < n; i++) await get(url);
+    fewest = Math.min(fewest, ((await count()) - before) / n);
+  }
+  return fewest;
 }
 
 function fmt(rows: Row[], peak: Record<string, number>): string {
