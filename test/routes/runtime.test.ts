@@ -3,14 +3,13 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
-import { createLogger } from '../../src/logging';
 import { NomadClient, nomadPath } from '../../src/nomad/client';
 import { AllocList, Allocation, AnyJson, EvaluationDetailList, NodeList, type AllocListStub } from '../../src/nomad/types';
 import type { NomadJobJson } from '../../src/sim';
 import { legacyToNomadJob } from '../../src/translate/job';
 import { nanosToRfc3339 } from '../../src/translate/time';
 import { AgentNomad } from '../support/agentNomad';
-import { CANARY, record as recordBody, startHarness, type Harness } from '../support/harness';
+import { CANARY, collectedApp, record as recordBody, startHarness, type Harness } from '../support/harness';
 import { legacyFixture, seed003Job, sortedKeys, typesOf } from '../support/runtimeFixtures';
 
 const GTID = '8868d98f-af5e-11e8-9aa9-0242ac110002:1-171';
@@ -380,7 +379,7 @@ describe('GET /v1/agent/allocation/{ID}/stats', () => {
     function appWithPlugin() {
       const config = Object.freeze({ ...h.config, dtle_api_port: port });
       const nomad = new NomadClient(config);
-      return { nomad, app: createApp({ config, nomad, logger: createLogger({ silent: true }) }).app };
+      return { nomad, app: collectedApp(config, nomad) };
     }
 
     it("fills MsgStat, BufferStat and TableStats from this task's gauges", async () => {
@@ -474,7 +473,7 @@ describe('nodes', () => {
     const config = Object.freeze({ ...h.config, advertise_addr: 'dtle-api.example:8190' });
     const nomad = new NomadClient(config);
     try {
-      const a = createApp({ config, nomad, logger: createLogger({ silent: true }) }).app;
+      const a = collectedApp(config, nomad);
       expect(record(await request(a).get('/v1/nodes')).body[0].HTTPAddr).toBe('dtle-api.example:8190');
       expect(record(await request(a).get(`/v1/node/${nodeId}`)).body.HTTPAddr).toBe('dtle-api.example:8190');
     } finally {
@@ -617,7 +616,7 @@ describe('passthrough to Nomad', () => {
     url = await agent.listen();
     const config = Object.freeze({ ...loadConfig({ env: {} }), nomad_addr: url, nomad_token: 'configured-token', nomad_timeout_ms: 300 });
     const nomad = new NomadClient(config);
-    pass = { app: createApp({ config, nomad, logger: createLogger({ silent: true }) }).app, nomad, config };
+    pass = { app: collectedApp(config, nomad), nomad, config };
   });
   afterAll(async () => {
     pass.nomad.close();
@@ -708,7 +707,7 @@ describe('passthrough to Nomad', () => {
     const config = Object.freeze({ ...pass.config, nomad_addr: goneUrl });
     const nomad = new NomadClient(config);
     try {
-      const res = record(await request(createApp({ config, nomad, logger: createLogger({ silent: true }) }).app).put('/v1/join?address=x'));
+      const res = record(await request(collectedApp(config, nomad)).put('/v1/join?address=x'));
       expect(res.status).toBe(502);
       expect(res.text).toMatch(new RegExp(`^cannot reach Nomad at ${goneUrl.replace(/\./g, '\\.')}: `));
     } finally {

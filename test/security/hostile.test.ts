@@ -7,13 +7,11 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import fc from 'fast-check';
 import request from 'supertest';
-import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logging';
 import { NomadClient } from '../../src/nomad/client';
 import { AgentNomad } from '../support/agentNomad';
 import { collect } from '../support/canary';
-import { collectBodies, startHarness, type Harness } from '../support/harness';
+import { collectedApp, startHarness, type Harness } from '../support/harness';
 import { canaryJob, simJobIds, simWrites } from '../reliability/helpers';
 
 let h: Harness;
@@ -36,7 +34,7 @@ beforeAll(async () => {
   const agentUrl = await agent.listen();
   const config = Object.freeze({ ...loadConfig({ env: {} }), nomad_addr: agentUrl });
   agentNomad = new NomadClient(config);
-  passServer = http.createServer(collectBodies(createApp({ config, nomad: agentNomad, logger: createLogger({ silent: true }) }).app));
+  passServer = http.createServer(collectedApp(config, agentNomad));
   await new Promise<void>((r) => passServer.listen(0, '127.0.0.1', r));
   passBase = `http://127.0.0.1:${(passServer.address() as AddressInfo).port}`;
 });

@@ -8,11 +8,9 @@
 import request from 'supertest';
 import type { Config } from '../../src/config';
 import { SimNomad } from '../../src/sim';
-import { collectBodies, startHarness, type Harness } from '../support/harness';
+import { collectedApp, startHarness, type Harness } from '../support/harness';
 import { makePki, type Pki } from '../support/pki';
-import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logging';
 import { NomadClient } from '../../src/nomad/client';
 import { canaryJob } from '../reliability/helpers';
 
@@ -44,7 +42,7 @@ afterAll(async () => {
 function appFor(url: string, over: Partial<Config>) {
   const config = Object.freeze({ ...loadConfig({ env: {} }), nomad_addr: url, nomad_timeout_ms: 3000, ...over });
   const nomad = new NomadClient(config);
-  return { app: collectBodies(createApp({ config, nomad, logger: createLogger({ silent: true }) }).app), close: () => nomad.close() };
+  return { app: collectedApp(config, nomad), close: () => nomad.close() };
 }
 
 describe('verification on, mutual TLS', () => {

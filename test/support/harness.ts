@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import winston from 'winston';
 import { createApp, type BuiltApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
-import { createLogger } from '../../src/logging';
+import { createLogger, type Logger } from '../../src/logging';
 import { NomadClient } from '../../src/nomad/client';
 import { SimNomad, type SimOptions } from '../../src/sim';
 
@@ -57,6 +57,23 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** A logger whose every line goes to the canary collection (and to `lines` when given). */
+export function collectingLogger(lines?: string[]): Logger {
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines?.push(chunk.toString().trim());
+      collect('logs', chunk.toString());
+      cb();
+    },
+  });
+  return createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream })] });
+}
+
+/** The express app for a config and client, every body and log line collected for the canary check. */
+export function collectedApp(config: Config, nomad: NomadClient): BuiltApp['app'] {
+  return collectBodies(createApp({ config, nomad, logger: collectingLogger() }).app);
+}
+
 /** A simulated Nomad on loopback and the app wired to it, logs collected. */
 export async function startHarness(over: Partial<Config> = {}, simOpts: SimOptions = {}): Promise<Harness> {
   const sim = new SimNomad(simOpts);
@@ -64,14 +81,7 @@ export async function startHarness(over: Partial<Config> = {}, simOpts: SimOptio
   const config = Object.freeze({ ...loadConfig({ env: {} }), nomad_addr: url, ...over });
   const nomad = new NomadClient(config);
   const logs: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logs.push(chunk.toString().trim());
-      collect('logs', chunk.toString());
-      cb();
-    },
-  });
-  const logger = createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream })] });
+  const logger = collectingLogger(logs);
   const built = createApp({ config, nomad, logger });
   collectBodies(built.app);
   return {
