@@ -53,6 +53,8 @@ export class JobService {
   /** the last few GET /v1/jobs answers, by scope, viewer, query, paused jobs and Nomad's list index */
   private readonly listMemo = new Map<string, { scope: string; index: string; text: Buffer }>();
 
+  /** job reads under way, by cache key, JobModifyIndex and token */
+  private readonly reading = new Map<string, Promise<CachedJob>>();
   /** how many GET /v1/jobs answers are kept */
   get listMemoSize(): number {
     return this.listMemo.size;
@@ -79,11 +81,24 @@ export class JobService {
     return `${s.region ?? ''}/${s.namespace ?? ''}`;
   }
 
-  /** One job from Nomad, via the cache when the JobModifyIndex matches. */
-  private async fetchJob(id: string, jobModifyIndex: number, opts: CallOptions) {
+  /**
+   * One job from Nomad, via the cache when the JobModifyIndex matches. A read of the same job, at
+   * the same index, for the same token, already under way (the watch's cold fan-out and a legacy
+   * list at once) is shared rather than made twice.
+   */
+  private fetchJob(id: string, jobModifyIndex: number, opts: CallOptions): Promise<CachedJob> {
     const key = JobSpecCache.key(this.scopeKey(opts), id);
     const hit = this.deps.config.job_cache_max_entries > 0 ? this.cache.get(key, jobModifyIndex) : undefined;
-    if (hit) return hit;
+    if (hit) return Promise.resolve(hit);
+    const flight = [key, jobModifyIndex, this.deps.nomad.tokenFor(opts.token) ?? ''].join('\u0000');
+    const running = this.reading.get(flight);
+    if (running) return running;
+    const read = this.readJob(id, key, opts).finally(() => this.reading.delete(flight));
+    this.reading.set(flight, read);
+    return read;
+  }
+
+  private async readJob(id: string, key: string, opts: CallOptions): Promise<CachedJob> {
     const { data } = await this.deps.nomad.get(nomadPath`/v1/job/${id}`, Job, {
       ...opts,
       index: undefined,

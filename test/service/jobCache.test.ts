@@ -173,6 +173,17 @@ describe('GET /v1/jobs upstream calls (counted at the simulated Nomad)', () => {
     expect(pretty.text).toContain('\n');
   });
 
+  it('two cold lists at once read each job once', async () => {
+    h = await startHarness();
+    h.sim.seedDtleJobs(12);
+    h.sim.faults.delayMs = 5;
+    h.sim.resetCalls();
+    const [a, b] = await Promise.all([request(h.built.app).get('/v1/jobs'), request(h.built.app).get('/v1/jobs?prefix=sim')]);
+    expect(record(a).body).toHaveLength(12);
+    expect(record(b).body).toHaveLength(12);
+    expect(count(requestCalls(h), /^GET \/v1\/job\//)).toBe(12);
+  });
+
   it('bounds the cold fan-out by fetch_concurrency', async () => {
     h = await startHarness({ fetch_concurrency: 4 });
     h.sim.seedDtleJobs(24);
