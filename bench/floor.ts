@@ -73,7 +73,17 @@ async function main(): Promise<void> {
   const rows: Array<[string, number]> = [];
 
   rows.push(['node http client → simulated Nomad', await loops(() => nodeGet(agent, leader))]);
-  const ax = axios.create({ httpAgent: agent, responseType: 'text', transformResponse: [(d: unknown) => d], proxy: false });
+  // the options src/nomad/client.ts uses
+  const ax = axios.create({
+    httpAgent: agent,
+    responseType: 'text',
+    transformResponse: [(d: unknown) => d],
+    validateStatus: () => true,
+    maxRedirects: 0,
+    proxy: false,
+    decompress: true,
+    headers: { 'Accept-Encoding': 'identity' },
+  });
   rows.push(['axios → simulated Nomad', await loops(async () => void (await ax.get(leader)))]);
   agent.destroy();
   sim.kill('SIGTERM');
