@@ -6,36 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { startNomadAgent } from '../scripts/nomad-agent';
-
-/** A dtle job as dtle-compat writes it for dtle >= 4.22.11 (all config on the src task). */
-function dtleJob(id: string): Record<string, unknown> {
-  return {
-    ID: id,
-    Name: id,
-    Type: 'service',
-    Datacenters: ['dc1'],
-    TaskGroups: [
-      {
-        Name: 'src',
-        Count: 1,
-        Tasks: [
-          {
-            Name: 'src',
-            Driver: 'dtle',
-            Config: {
-              Gtid: '',
-              ChunkSize: 2000,
-              ReplicateDoDb: [{ TableSchema: 'db1', Tables: [{ TableName: 'tb1' }] }],
-              SrcConnectionConfig: { Host: '10.0.0.11', Port: 3306, User: 'repl', Password: 'bench-password' },
-              DestConnectionConfig: { Host: '10.0.0.21', Port: 3306, User: 'repl', Password: 'bench-password' },
-            },
-          },
-        ],
-      },
-      { Name: 'dest', Count: 1, Tasks: [{ Name: 'dest', Driver: 'dtle', Config: { DestType: 'mysql' } }] },
-    ],
-  };
-}
+import { dtleTemplate } from '../src/sim';
 
 export interface RealNomad {
   url: string;
@@ -57,7 +28,7 @@ export async function startRealNomad(jobs: number): Promise<RealNomad> {
       Array.from({ length: 8 }, async () => {
         while (next < ids.length) {
           const id = ids[next++]!;
-          const r = await fetch(`${url}/v1/jobs`, { method: 'PUT', body: JSON.stringify({ Job: dtleJob(id) }) });
+          const r = await fetch(`${url}/v1/jobs`, { method: 'PUT', body: JSON.stringify({ Job: dtleTemplate(id, 'dc1') }) });
           if (!r.ok) throw new Error(`registering ${id}: ${r.status} ${await r.text()}`);
         }
       }),

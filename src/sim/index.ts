@@ -44,7 +44,7 @@ export function noFaults(): SimFaults {
 export const DEFAULT_DTLE_VERSION = '4.23.04.3';
 
 /** A dtle job as dtle-compat writes it for dtle ≥ 4.22.11 (all config on the src task). */
-function dtleTemplate(id: string, datacenter: string): NomadJobJson {
+export function dtleTemplate(id: string, datacenter: string): NomadJobJson {
   return {
     ID: id,
     Name: id,

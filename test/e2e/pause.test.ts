@@ -139,21 +139,26 @@ describe('pause', () => {
   });
 });
 
+/** Two service instances resume the same job at once: both answer 200, exactly one with Success. */
+async function resumeTwiceAtOnce(id: string): Promise<void> {
+  const other = startCompat(nomadAddr());
+  try {
+    const [a, b] = await Promise.all([request(app()).put(`/v1/job/${id}/resume`), request(other.built.app).put(`/v1/job/${id}/resume`)]);
+    record(a);
+    record(b);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect([a.body, b.body].filter((x) => (x as { Success: boolean }).Success)).toHaveLength(1);
+  } finally {
+    other.close();
+  }
+}
+
 describe('resume races and delete while paused', () => {
   it('two concurrent resumes (two service instances) register once', async () => {
     await create('e2e-p-race');
     record(await request(app()).put('/v1/job/e2e-p-race/pause'));
     const before = (await raw('e2e-p-race')).job;
-    const other = startCompat(nomadAddr());
-    try {
-      const [a, b] = await Promise.all([request(app()).put('/v1/job/e2e-p-race/resume'), request(other.built.app).put('/v1/job/e2e-p-race/resume')]);
-      record(a);
-      record(b);
-      expect([a.status, b.status]).toEqual([200, 200]);
-      expect([a.body, b.body].filter((x) => (x as { Success: boolean }).Success)).toHaveLength(1);
-    } finally {
-      other.close();
-    }
+    await resumeTwiceAtOnce('e2e-p-race');
     const after = (await raw('e2e-p-race')).job;
     expect(after?.Stop).toBe(false);
     expect(after?.Version).toBe((before?.Version ?? 0) + 1);
@@ -164,16 +169,7 @@ describe('resume races and delete while paused', () => {
     await create('e2e-p-race-gc');
     record(await request(app()).put('/v1/job/e2e-p-race-gc/pause'));
     await forceGc('e2e-p-race-gc');
-    const other = startCompat(nomadAddr());
-    try {
-      const [a, b] = await Promise.all([request(app()).put('/v1/job/e2e-p-race-gc/resume'), request(other.built.app).put('/v1/job/e2e-p-race-gc/resume')]);
-      record(a);
-      record(b);
-      expect([a.status, b.status]).toEqual([200, 200]);
-      expect([a.body, b.body].filter((x) => (x as { Success: boolean }).Success)).toHaveLength(1);
-    } finally {
-      other.close();
-    }
+    await resumeTwiceAtOnce('e2e-p-race-gc');
     const after = (await raw('e2e-p-race-gc')).job;
     expect([after?.Stop, after?.Version]).toEqual([false, 0]);
     expect((await savedVar('e2e-p-race-gc')).status).toBe(404);
