@@ -299,6 +299,19 @@ export class NomadClient {
     };
   }
 
+  /**
+   * Why Nomad could not be reached, as callers and logs see it (translated and passthrough routes
+   * alike). A certificate no trusted CA signed names the CA that was expected; not the file's
+   * path, since the text reaches legacy callers.
+   */
+  unreachable(message: string, code = ''): string {
+    if (UNTRUSTED_CERT.has(code)) {
+      const ca = this.cfg.nomad_cacert !== '' ? 'the CA in NOMAD_CACERT' : 'a system CA (NOMAD_CACERT is not set)';
+      return `cannot reach Nomad at ${this.baseURL}: ${message} (Nomad's certificate is not signed by ${ca})`;
+    }
+    return `cannot reach Nomad at ${this.baseURL}: ${message}`;
+  }
+
   private transportError(e: unknown, path: string): NomadError {
     if (e instanceof AxiosError) {
       const code = e.code ?? '';
@@ -308,13 +321,8 @@ export class NomadClient {
       if (code === 'ERR_BAD_RESPONSE' && /aborted/i.test(e.message)) {
         return new NomadError('unreachable', e.response?.status ?? 0, `the answer of Nomad at ${this.baseURL} broke off before its end`, path);
       }
-      if (UNTRUSTED_CERT.has(code)) {
-        // (the file's path is not named: the text reaches legacy callers)
-        const ca = this.cfg.nomad_cacert !== '' ? 'the CA in NOMAD_CACERT' : 'a system CA (NOMAD_CACERT is not set)';
-        return new NomadError('unreachable', 0, `cannot reach Nomad at ${this.baseURL}: ${e.message} (Nomad's certificate is not signed by ${ca})`, path);
-      }
-      if (TRANSPORT_ERRORS.has(code) || code.startsWith('ERR_TLS') || /certificate|self.signed|SSL/i.test(e.message)) {
-        return new NomadError('unreachable', 0, `cannot reach Nomad at ${this.baseURL}: ${e.message}`, path);
+      if (UNTRUSTED_CERT.has(code) || TRANSPORT_ERRORS.has(code) || code.startsWith('ERR_TLS') || /certificate|self.signed|SSL/i.test(e.message)) {
+        return new NomadError('unreachable', 0, this.unreachable(e.message, code), path);
       }
       return new NomadError('unreachable', 0, `call to Nomad at ${this.baseURL} failed: ${e.message}`, path);
     }

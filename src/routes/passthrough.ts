@@ -95,7 +95,8 @@ export function nomadPassthrough(ctx: RouteContext, opts: PassthroughOptions): R
             r.end();
             return;
           }
-          const text = timeout ? `no answer from ${nomad.baseURL} within the timeout` : `cannot reach Nomad at ${nomad.baseURL}: ${err.message}`;
+          const code = (err as NodeJS.ErrnoException).code ?? '';
+          const text = timeout ? `no answer from ${nomad.baseURL} within the timeout` : nomad.unreachable(err.message, code);
           r.writeHead(timeout ? 504 : 502, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
           r.end(text);
         });
