@@ -84,8 +84,10 @@ const err = (status: number, message: string): SimHttpError => new SimHttpError(
  * UUID, as Nomad 1.x answers it after its lookup prefix ("alloc lookup failed: …", 500); null for
  * a well-formed ID. Checked against Nomad 1.11.3 by the real-Nomad tier (test/e2e).
  */
-export function uuidIndexError(id: string): string | null {
-  if (id.length !== 36) return 'index error: UUID must be 36 characters';
+export function uuidIndexError(id: string, asPrefix = false): string | null {
+  if (asPrefix && id === '') return null;
+  if (!asPrefix && id.length !== 36) return 'index error: UUID must be 36 characters';
+  if (id.length > 36) return `index error: Invalid UUID length. UUID have 36 characters; got ${id.length}`;
   const hyphens = id.split('-').length - 1;
   if (hyphens > 4) return `index error: UUID should have maximum of 4 "-"; got ${hyphens}`;
   const hex = id.replace(/-/g, '');
@@ -101,6 +103,12 @@ export function uuidIndexError(id: string): string | null {
 /** Throws Nomad's 500 for an exact lookup by an ID that is not a UUID. */
 function checkUuid(id: string, prefix: string): void {
   const bad = uuidIndexError(id);
+  if (bad !== null) throw err(500, prefix + bad);
+}
+
+/** Throws Nomad's 500 for a list's ?prefix= that cannot start a UUID (odd length, not hex). */
+function checkUuidPrefix(idPrefix: string, prefix: string): void {
+  const bad = uuidIndexError(idPrefix, true);
   if (bad !== null) throw err(500, prefix + bad);
 }
 
@@ -700,6 +708,7 @@ export class SimServer {
     const taskStates = boolParam(req, 'task_states');
     const st = this.ctx.state;
     return this.read(req, () => {
+      checkUuidPrefix(prefix, 'alloc lookup failed: ');
       const index = st.indexOf('allocs');
       const recs = [...st.allocs.values()].filter((r) => (ns === '*' || r.alloc.Namespace === ns) && r.alloc.ID.startsWith(prefix));
       recs.sort((a, b) => (a.alloc.ID < b.alloc.ID ? -1 : 1));
@@ -790,6 +799,7 @@ export class SimServer {
     const jobId = req.query.get('job') ?? '';
     const st = this.ctx.state;
     return this.read(req, () => {
+      checkUuidPrefix(prefix, 'eval lookup failed: ');
       const index = st.indexOf('evals');
       const list = [...st.evals.values()]
         .filter((e) => (ns === '*' || e.Namespace === ns) && e.ID.startsWith(prefix) && (status === '' || e.Status === status) && (jobId === '' || e.JobID === jobId))
@@ -839,13 +849,16 @@ export class SimServer {
     const ns = this.namespace(req);
     const prefix = req.query.get('prefix') ?? '';
     const st = this.ctx.state;
-    return this.read(req, () => ({
-      index: st.indexOf('deployment'),
-      res: {
-        status: 200,
-        json: [...st.deployments.values()].filter((d) => (ns === '*' || d.Namespace === ns) && d.ID.startsWith(prefix)).sort((a, b) => (a.ID < b.ID ? -1 : 1)),
-      },
-    }));
+    return this.read(req, () => {
+      checkUuidPrefix(prefix, '');
+      return {
+        index: st.indexOf('deployment'),
+        res: {
+          status: 200,
+          json: [...st.deployments.values()].filter((d) => (ns === '*' || d.Namespace === ns) && d.ID.startsWith(prefix)).sort((a, b) => (a.ID < b.ID ? -1 : 1)),
+        },
+      };
+    });
   }
 
   private deploymentSpecific(req: Req, rest: string): Promise<Res> {
@@ -873,10 +886,13 @@ export class SimServer {
       throw err(400, `Failed to parse node list fields: ${e instanceof Error ? e.message : String(e)}`);
     }
     const st = this.ctx.state;
-    return this.read(req, () => ({
-      index: st.indexOf('nodes'),
-      res: { status: 200, json: st.nodes.filter((n) => n.ID.startsWith(prefix)).map((n) => nodeStub(n, { resources: resources === true, os: os === true })) },
-    }));
+    return this.read(req, () => {
+      checkUuidPrefix(prefix, 'node lookup failed: ');
+      return {
+        index: st.indexOf('nodes'),
+        res: { status: 200, json: st.nodes.filter((n) => n.ID.startsWith(prefix)).map((n) => nodeStub(n, { resources: resources === true, os: os === true })) },
+      };
+    });
   }
 
   private nodeSpecific(req: Req, rest: string): Promise<Res> | Res {

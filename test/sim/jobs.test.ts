@@ -247,6 +247,25 @@ describe('errors as Nomad writes them', () => {
     expect([res.status, res.headers.get('content-type'), res.text]).toEqual([500, 'text/plain; charset=utf-8', text]);
   });
 
+  // list prefixes go through the same index (captured from a Nomad 1.11.3 dev agent)
+  it.each([
+    ['/v1/allocations?prefix=abc', 'alloc lookup failed: index error: Input (without hyphens) must be even length'],
+    ['/v1/allocations?prefix=zz', "alloc lookup failed: index error: Invalid UUID: encoding/hex: invalid byte: U+007A 'z'"],
+    ['/v1/evaluations?prefix=abc', 'eval lookup failed: index error: Input (without hyphens) must be even length'],
+    ['/v1/nodes?prefix=abc', 'node lookup failed: index error: Input (without hyphens) must be even length'],
+    ['/v1/nodes?prefix=zz', "node lookup failed: index error: Invalid UUID: encoding/hex: invalid byte: U+007A 'z'"],
+    ['/v1/deployments?prefix=abc', 'index error: Input (without hyphens) must be even length'],
+  ])('GET %s (cannot start a UUID) → 500 %s', async (p, text) => {
+    const res = await c.get(p);
+    expect([res.status, res.text]).toEqual([500, text]);
+  });
+
+  it('an even hex prefix filters, and a job prefix is free text', async () => {
+    expect((await c.get('/v1/allocations?prefix=ab')).status).toBe(200);
+    expect((await c.get('/v1/nodes?prefix=ab')).status).toBe(200);
+    expect((await c.get('/v1/jobs?prefix=abc')).status).toBe(200);
+  });
+
   it('a node that does not exist has no allocations, even with an ID that is not a UUID', async () => {
     expect((await c.get('/v1/node/nope/allocations')).json).toEqual([]);
   });
