@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import axios from 'axios';
 import express from 'express';
+import { nomadAxiosDefaults } from '../src/nomad/client';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
@@ -73,17 +74,8 @@ async function main(): Promise<void> {
   const rows: Array<[string, number]> = [];
 
   rows.push(['node http client → simulated Nomad', await loops(() => nodeGet(agent, leader))]);
-  // the options src/nomad/client.ts uses
-  const ax = axios.create({
-    httpAgent: agent,
-    responseType: 'text',
-    transformResponse: [(d: unknown) => d],
-    validateStatus: () => true,
-    maxRedirects: 0,
-    proxy: false,
-    decompress: true,
-    headers: { 'Accept-Encoding': 'identity' },
-  });
+  // the options of the service's Nomad client
+  const ax = axios.create(nomadAxiosDefaults(agent, false));
   rows.push(['axios → simulated Nomad', await loops(async () => void (await ax.get(leader)))]);
   agent.destroy();
   sim.kill('SIGTERM');

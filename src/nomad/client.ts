@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
+import axios, { AxiosError, type AxiosInstance, type CreateAxiosDefaults, type Method } from 'axios';
 import type { z } from 'zod';
 import { NomadError } from './errors';
 import { NOMAD_MAX_BLOCKING_MS, parseGoDuration } from './duration';
@@ -105,6 +105,24 @@ const TRANSPORT_ERRORS = new Set([
   'ERR_SOCKET_CONNECTION_TIMEOUT',
 ]);
 
+/**
+ * How every call to Nomad is made: answers kept as text (parsed by our schemas), every status
+ * returned (mapped by us), no redirects, no proxy from the environment, gzip only when asked.
+ */
+export function nomadAxiosDefaults(agent: http.Agent | https.Agent, gzip: boolean): CreateAxiosDefaults {
+  return {
+    httpAgent: agent,
+    httpsAgent: agent,
+    responseType: 'text',
+    transformResponse: [(d: unknown) => d],
+    validateStatus: () => true,
+    maxRedirects: 0,
+    proxy: false,
+    decompress: true,
+    headers: { 'Accept-Encoding': gzip ? 'gzip' : 'identity' },
+  };
+}
+
 /** Node's codes for a server certificate that no trusted CA signed. */
 const UNTRUSTED_CERT = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -148,18 +166,7 @@ export class NomadClient {
     } else {
       this.agent = new http.Agent(common);
     }
-    this.http = axios.create({
-      baseURL: this.baseURL,
-      httpAgent: this.agent,
-      httpsAgent: this.agent,
-      responseType: 'text',
-      transformResponse: [(d: unknown) => d],
-      validateStatus: () => true,
-      maxRedirects: 0,
-      proxy: false,
-      decompress: true,
-      headers: { 'Accept-Encoding': cfg.nomad_gzip ? 'gzip' : 'identity' },
-    });
+    this.http = axios.create({ baseURL: this.baseURL, ...nomadAxiosDefaults(this.agent, cfg.nomad_gzip === true) });
   }
 
   setObserver(observer: UpstreamObserver): void {
