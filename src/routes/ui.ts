@@ -10,6 +10,7 @@ import { redactText } from '../logging';
 import { NomadError } from '../nomad/errors';
 import { NodeList, type NodeListStub } from '../nomad/types';
 import type { CallOptions } from '../nomad/client';
+import { stageOfMessages } from '../translate/stats';
 import { callerToken } from './context';
 import type { RouteContext } from './types';
 
@@ -60,12 +61,8 @@ export interface UiModel {
 
 /** The dtle stage the task's latest stage event names (job_stage_full / job_stage_incr), '' before any. */
 export function stageOfLegacyEvents(events: ReadonlyArray<{ DriverMessage: string }>): UiStage {
-  let stage: UiStage = '';
-  for (const e of events) {
-    if (e.DriverMessage === 'job_stage_full') stage = 'full';
-    else if (e.DriverMessage === 'job_stage_incr') stage = 'incremental';
-  }
-  return stage;
+  const stage = stageOfMessages(events.map((e) => e.DriverMessage));
+  return stage === 'full' ? 'full' : stage === 'incr' ? 'incremental' : '';
 }
 
 /**

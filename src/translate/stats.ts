@@ -91,15 +91,19 @@ export function dtleTaskLabel(jobName: string, taskName: string): string {
 
 export type DtleStage = 'full' | 'incr';
 
-/** The stage the task's latest dtle stage event names, or null before any. */
-export function stageOfEvents(events: readonly TaskEvent[]): DtleStage | null {
+/** The stage the latest of a task's driver messages names (dtle's job_stage_full / job_stage_incr), or null before any. */
+export function stageOfMessages(messages: Iterable<string>): DtleStage | null {
   let stage: DtleStage | null = null;
-  for (const e of events) {
-    const msg = driverMessageOf(e);
+  for (const msg of messages) {
     if (msg === 'job_stage_full') stage = 'full';
     else if (msg === 'job_stage_incr') stage = 'incr';
   }
   return stage;
+}
+
+/** The stage the task's latest dtle stage event names, or null before any. */
+export function stageOfEvents(events: readonly TaskEvent[]): DtleStage | null {
+  return stageOfMessages(events.map(driverMessageOf));
 }
 
 /** 2.x's MySQL-style stage texts (models/statistics.go), as its extractor (Src) and applier (Dest) set them. */
