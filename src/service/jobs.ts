@@ -98,13 +98,13 @@ export class JobService {
     return read;
   }
 
+  /** Nomad's job, read now (a caller's blocking-query parameters do not apply). */
+  private readNomadJob(id: string, opts: CallOptions) {
+    return this.deps.nomad.get(nomadPath`/v1/job/${id}`, Job, { ...opts, index: undefined, wait: undefined, op: 'job.read' });
+  }
+
   private async readJob(id: string, key: string, opts: CallOptions): Promise<CachedJob> {
-    const { data } = await this.deps.nomad.get(nomadPath`/v1/job/${id}`, Job, {
-      ...opts,
-      index: undefined,
-      wait: undefined,
-      op: 'job.read',
-    });
+    const { data } = await this.readNomadJob(id, opts);
     const entry = this.entryOf(data, nomadJobToLegacy(data, this.deps.config.dtle_drivers));
     this.cache.set(key, entry);
     this.deps.metrics.cacheSize.labels('jobs').set(this.cache.size);
@@ -269,7 +269,7 @@ export class JobService {
       // ran between the two reads has left the job in Nomad: read it once more (seen on a real
       // Nomad with two concurrent resumes of a garbage-collected paused job).
       try {
-        res = await this.deps.nomad.get(nomadPath`/v1/job/${id}`, Job, { ...opts, index: undefined, wait: undefined, op: 'job.read' });
+        res = await this.readNomadJob(id, opts);
       } catch (again) {
         if (again instanceof NomadError && again.isNotFound) throw notFound(JOB_NOT_FOUND);
         throw again;
