@@ -5,7 +5,7 @@ import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type CreateAxiosDefaults, type Method } from 'axios';
 import type { z } from 'zod';
 import { NomadError } from './errors';
-import { NOMAD_MAX_BLOCKING_MS, parseGoDuration } from './duration';
+import { NOMAD_MAX_BLOCKING_MS, parseGoDuration } from './go';
 
 /** The settings the client needs (a subset of the service config). */
 export interface NomadClientConfig {

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { CallOptions, QueryMeta } from '../nomad/client';
-import { parseGoDuration } from '../nomad/duration';
+import { parseGoDuration } from '../nomad/go';
 import { LegacyHttpError, badRequest } from '../legacy/errors';
 import { stringifyLegacy } from '../legacy/int64';
 

@@ -5,6 +5,7 @@
  */
 import type { Express, NextFunction, Request, Response } from 'express';
 import { LegacyHttpError, notFound } from '../legacy/errors';
+import { parseGoBool } from '../nomad/go';
 import { maskSecrets } from '../translate/mask';
 import { callerToken, callOptions, prefixOf, sendLegacy } from './context';
 import { decodePathId, handle, INVALID_METHOD, type JobSubHandler } from './jobs';
@@ -29,7 +30,7 @@ function requireMethod(req: Request, ...methods: string[]): void {
 function queryBool(req: Request, name: string): boolean {
   const v = req.query[name];
   const s = typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
-  return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s);
+  return parseGoBool(s) === true;
 }
 
 function queryText(req: Request, name: string): string {

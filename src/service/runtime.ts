@@ -5,6 +5,7 @@ import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import { nomadPath, type CallOptions, type NomadClient, type QueryMeta } from '../nomad/client';
 import { NomadError } from '../nomad/errors';
+import { nowNanos } from '../nomad/go';
 import {
   AgentSelf,
   AllocList,
@@ -65,11 +66,6 @@ interface JobInfo {
 
 /** The largest plugin /metrics answer read. */
 const MAX_METRICS_BYTES = 8 * 1024 * 1024;
-
-/** Nanoseconds since the epoch, now (millisecond clock; the sub-millisecond digits from the monotonic clock). */
-export function nowNanos(): bigint {
-  return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
-}
 
 /** A read without the blocking parameters (the lookups behind a blocking query must not block). */
 function nonBlocking(opts: CallOptions): CallOptions {

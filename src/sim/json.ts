@@ -17,20 +17,3 @@ export function toJson(value: unknown, pretty = false): string {
   if (text === undefined) return 'null';
   return text.includes('\\u0000i64:') ? text.replace(MARKED, '$1') : text;
 }
-
-/** Nanoseconds since the epoch, from the wall clock (a sub-millisecond counter keeps them distinct). */
-let lastNs = 0n;
-export function nowNanos(): bigint {
-  const wall = BigInt(Date.now()) * 1_000_000n + BigInt(Math.floor((performance.now() % 1) * 1_000_000));
-  lastNs = wall > lastNs ? wall : lastNs + 1n;
-  return lastNs;
-}
-
-/** Go's time.Time as the JSON encoder writes it: RFC 3339 with nanoseconds, UTC. */
-export function rfc3339Nano(ns: bigint): string {
-  const ms = ns / 1_000_000n;
-  const base = new Date(Number(ms)).toISOString().slice(0, 19);
-  let frac = (ns % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
-  if (frac !== '') frac = '.' + frac;
-  return `${base}${frac}Z`;
-}

@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { canonicalJob, DecodeError, decodeWriteRequest, field, isObject, multierrorText, validateJob } from './decode';
 import { GoJsonSyntaxError, goDecode } from './gojson';
+import { nowNanos, parseGoBool, parseGoDuration } from '../nomad/go';
 import { toJson } from './json';
 import { allocStub, jobStub, NOMAD_REVISION, NOMAD_VERSION, nodeStub, omitEmpty } from './shapes';
 import { allocTerminal, SimHttpError, type SimState } from './state';
@@ -118,35 +119,6 @@ function decodeSegment(s: string): string {
   } catch {
     return s;
   }
-}
-
-/** Go's time.ParseDuration, in milliseconds; null when it is not a duration. */
-export function parseGoDuration(text: string): number | null {
-  if (text === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-  let s = text;
-  let sign = 1;
-  if (s.startsWith('-') || s.startsWith('+')) {
-    if (s.startsWith('-')) sign = -1;
-    s = s.slice(1);
-  }
-  if (s === '') return null;
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  re.lastIndex = 0;
-  while (re.lastIndex < s.length) {
-    const m = re.exec(s);
-    if (!m) return null;
-    total += Number(m[1]) * (units[m[2] as string] as number);
-  }
-  return sign * total;
-}
-
-/** Go's strconv.ParseBool */
-function parseGoBool(v: string): boolean | null {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  return null;
 }
 
 function boolParam(req: Req, name: string): boolean | null {
@@ -766,7 +738,7 @@ export class SimServer {
     if (!r) throw err(404, `Unknown allocation ${JSON.stringify(id)}`);
     const task = req.query.get('task') ?? '';
     const a = r.alloc;
-    const ts = BigInt(Date.now()) * 1_000_000n;
+    const ts = nowNanos();
     const usage = (cpu: number, rss: number) => ({
       MemoryStats: { RSS: rss, Cache: 0, Swap: 0, MappedFile: 0, Usage: rss + 4096, MaxUsage: rss + 8192, KernelUsage: 0, KernelMaxUsage: 0, Measured: ['RSS', 'Cache', 'Swap', 'Usage', 'Max Usage', 'Kernel Usage', 'Kernel Max Usage'] },
       CpuStats: { SystemMode: cpu / 4, UserMode: (cpu * 3) / 4, TotalTicks: cpu * 24, ThrottledPeriods: 0, ThrottledTime: 0, Percent: cpu, Measured: ['System Mode', 'User Mode', 'Percent'] },

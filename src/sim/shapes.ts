@@ -4,7 +4,7 @@
  * Allocation and Evaluation are `omitempty` structs in Nomad, so their JSON drops empty values.
  */
 import { randomUUID } from 'node:crypto';
-import { rfc3339Nano } from './json';
+import { goDuration, rfc3339Nano } from '../nomad/go';
 import type {
   AgentMember,
   AllocListStub,
@@ -584,18 +584,6 @@ function displayMessage(e: TaskEvent): string {
     default:
       return e.Message;
   }
-}
-
-/** Go's time.Duration String() for whole seconds/minutes (enough for kill timeouts). */
-export function goDuration(ns: number): string {
-  if (ns === 0) return '0s';
-  const s = ns / 1e9;
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  const rest = s - m * 60;
-  if (m < 60) return `${m}m${rest}s`;
-  const h = Math.floor(m / 60);
-  return `${h}h${m - h * 60}m${rest}s`;
 }
 
 /** The events of a task the client just started: Received, Task Setup, Started. */

@@ -5,7 +5,8 @@
  * queries wait on.
  */
 import { randomUUID } from 'node:crypto';
-import { nowNanos, rfc3339Nano, toJson } from './json';
+import { nowNanos, rfc3339Nano } from '../nomad/go';
+import { toJson } from './json';
 import {
   allocMetric,
   allocStub,

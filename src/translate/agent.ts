@@ -8,7 +8,7 @@
 import type { AgentMember, AgentSelf, ServerMembers } from '../nomad/types';
 import type { LegacyAgentConfig, LegacyAgentSelf, LegacyServerMember, LegacyServerMembers } from '../legacy/types';
 import { hostOf, portOf } from './node';
-import { goDuration } from './time';
+import { goDuration } from '../nomad/go';
 
 const KEPT_TAGS = ['region', 'dc', 'port', 'bootstrap', 'build'] as const;
 

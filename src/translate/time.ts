@@ -7,6 +7,8 @@
  * RFC 3339 strings (or null).
  */
 
+import { rfc3339Nano } from '../nomad/go';
+
 const NS_PER_SECOND = 1_000_000_000n;
 
 /** int64 nanoseconds since the epoch (as digits) → Go's RFC3339Nano in UTC; null for zero/unset/negative. */
@@ -19,12 +21,8 @@ export function nanosToRfc3339(ns: string | bigint | null | undefined): string |
     return null;
   }
   if (n <= 0n) return null;
-  const seconds = n / NS_PER_SECOND;
-  const fraction = n % NS_PER_SECOND;
-  if (seconds > 253402300799n) return null; // past year 9999: not representable in RFC 3339
-  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
-  const digits = fraction.toString().padStart(9, '0').replace(/0+$/, '');
-  return `${base}${digits === '' ? '' : '.' + digits}Z`;
+  if (n / NS_PER_SECOND > 253402300799n) return null; // past year 9999: not representable in RFC 3339
+  return rfc3339Nano(n);
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9})\d*)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
@@ -50,28 +48,4 @@ export function legacyTime(text: string | null | undefined): string | null {
   if (text === null || text === undefined || text === '') return null;
   const n = rfc3339ToNanos(text);
   return n === null ? null : nanosToRfc3339(n);
-}
-
-/** Go's time.Duration.String(): 0s, 1.5s, 2m30s, 1h0m0s, 150ms, 12µs, 7ns. */
-export function goDuration(nanos: number | bigint): string {
-  let n = typeof nanos === 'bigint' ? nanos : BigInt(Math.trunc(nanos));
-  if (n === 0n) return '0s';
-  const neg = n < 0n;
-  if (neg) n = -n;
-  const frac = (value: bigint, unit: bigint): string => {
-    const whole = value / unit;
-    const rest = (value % unit).toString().padStart(unit.toString().length - 1, '0').replace(/0+$/, '');
-    return rest === '' ? whole.toString() : `${whole}.${rest}`;
-  };
-  let out: string;
-  if (n < 1000n) out = `${n}ns`;
-  else if (n < 1_000_000n) out = `${frac(n, 1000n)}µs`;
-  else if (n < NS_PER_SECOND) out = `${frac(n, 1_000_000n)}ms`;
-  else {
-    const h = n / (3600n * NS_PER_SECOND);
-    const m = (n / (60n * NS_PER_SECOND)) % 60n;
-    const s = frac(n % (60n * NS_PER_SECOND), NS_PER_SECOND);
-    out = h > 0n ? `${h}h${m}m${s}s` : m > 0n ? `${m}m${s}s` : `${s}s`;
-  }
-  return neg ? `-${out}` : out;
 }

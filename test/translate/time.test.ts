@@ -1,4 +1,4 @@
-import { goDuration, legacyTime, nanosToRfc3339, rfc3339ToNanos } from '../../src/translate/time';
+import { legacyTime, nanosToRfc3339, rfc3339ToNanos } from '../../src/translate/time';
 
 describe('nanosToRfc3339 (Go RFC3339Nano, UTC)', () => {
   it.each([
@@ -40,23 +40,5 @@ describe('legacyTime (Nomad task state times)', () => {
   });
   it.each([[null], [undefined], [''], ['0001-01-01T00:00:00Z'], ['yesterday']])('gives null for %p', (v) => {
     expect(legacyTime(v as string | null | undefined)).toBeNull();
-  });
-});
-
-describe('goDuration (time.Duration.String)', () => {
-  it.each([
-    [0, '0s'],
-    [7, '7ns'],
-    [1500, '1.5µs'],
-    [66628, '66.628µs'],
-    [150_000_000, '150ms'],
-    [1_500_000_000, '1.5s'],
-    [15_000_000_000, '15s'],
-    [30_000_000_000, '30s'],
-    [90_000_000_000, '1m30s'],
-    [3_600_000_000_000, '1h0m0s'],
-    [-2_000_000_000, '-2s'],
-  ])('%d ns → %s', (ns, text) => {
-    expect(goDuration(ns)).toBe(text);
   });
 });
