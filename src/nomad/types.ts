@@ -64,6 +64,11 @@ export const Job = z.looseObject({
   JobModifyIndex: num,
 });
 export type Job = z.infer<typeof Job>;
+/**
+ * A job as a caller writes it to PUT /v1/jobs (api.Job): what Job reads, each field the schema
+ * defaults left optional, any other api.Job field beside them. What the simulator accepts.
+ */
+export type JobInput = z.input<typeof Job>;
 
 export const JobSummary = z.looseObject({
   JobID: str,

@@ -5,6 +5,7 @@
  * the agent's conversion to `nomad/structs` (command/agent/job_endpoint.go ApiJobToStructJob), then
  * the server's own canonicalisation (structs Job.Canonicalize, admission mutators).
  */
+import { int64 } from '../legacy/int64';
 import type {
   Affinity,
   Constraint,
@@ -562,7 +563,7 @@ export function canonicalJob(input: Record<string, unknown>, scope: JobScope, ro
     StatusDescription: '',
     Stable: false,
     Version: 0,
-    SubmitTime: 0n,
+    SubmitTime: int64(0),
     CreateIndex: 0,
     ModifyIndex: 0,
     JobModifyIndex: 0,

@@ -43,7 +43,7 @@ export async function startDemoNomad(): Promise<SimNomad> {
   ];
   for (const input of jobs) {
     const { job } = legacyToNomadJob(input, { dialect: 'src-only', driverName: 'dtle', datacenters: ['dc1'] });
-    sim.registerJob(job as unknown as Parameters<SimNomad['registerJob']>[0]);
+    sim.registerJob({ ...job });
   }
   sim.setTaskStage('orders-sync', 'src', 'job_stage_incr');
   return sim;

@@ -11,15 +11,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { canonicalJob, DecodeError, field, isObject, multierrorText, validateJob } from './decode';
+import { canonicalJob, DecodeError, multierrorText, validateJob } from './decode';
 import { serverMember, type NodeSpec } from './shapes';
 import { SimServer, type SimFaults, type SimTls } from './server';
 import { jobKey, SimState } from './state';
-import type { NomadJobJson } from './types';
+import type { JobInput } from '../nomad/types';
 
-export type { NomadJobJson } from './types';
 export type { SimFaults, SimTls } from './server';
-export { toJson } from './json';
 
 export interface SimOptions {
   /** default 'global' */
@@ -44,7 +42,7 @@ export function noFaults(): SimFaults {
 export const DEFAULT_DTLE_VERSION = '4.23.04.3';
 
 /** A dtle job as dtle-compat writes it for dtle ≥ 4.22.11 (all config on the src task). */
-export function dtleTemplate(id: string, datacenter: string): NomadJobJson {
+export function dtleTemplate(id: string, datacenter: string): JobInput {
   return {
     ID: id,
     Name: id,
@@ -169,8 +167,8 @@ export class SimNomad {
    * Registers a job as PUT /v1/jobs does (canonicalisation, validation, evaluation, placement,
    * task start). Takes an api.Job or {Job: api.Job}. Throws on an invalid job.
    */
-  registerJob(job: NomadJobJson): { EvalID: string; JobModifyIndex: number } {
-    const inner = isObject(field(job, 'Job')) && field(job, 'ID') === undefined ? (field(job, 'Job') as Record<string, unknown>) : job;
+  registerJob(job: JobInput | { Job: JobInput }): { EvalID: string; JobModifyIndex: number } {
+    const inner = 'ID' in job ? job : job.Job;
     let canonical;
     try {
       canonical = canonicalJob(inner, { agentRegion: this.region }, 'Job');

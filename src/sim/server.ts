@@ -8,7 +8,7 @@ import https from 'node:https';
 import { canonicalJob, DecodeError, decodeWriteRequest, field, isObject, multierrorText, validateJob } from './decode';
 import { GoJsonSyntaxError, goDecode } from './gojson';
 import { nowNanos, parseGoBool, parseGoDuration } from '../nomad/go';
-import { toJson } from './json';
+import { int64, stringifyLegacy } from '../legacy/int64';
 import { allocStub, jobStub, NOMAD_REVISION, NOMAD_VERSION, nodeStub, omitEmpty } from './shapes';
 import { allocTerminal, SimHttpError, type SimState } from './state';
 import type { AgentMember, Allocation, Evaluation, Node, StrMap, Variable } from './types';
@@ -66,7 +66,7 @@ interface Req {
 
 interface Res {
   status: number;
-  /** JSON value (written by toJson), or already written JSON text */
+  /** JSON value (written by stringifyLegacy), or already written JSON text */
   json?: unknown;
   jsonText?: string;
   text?: string;
@@ -227,8 +227,8 @@ export class SimServer {
     const prettyParam = req?.query.get('pretty');
     const pretty = prettyParam !== null && prettyParam !== undefined && prettyParam !== '0';
     let text: string;
-    if (out.jsonText !== undefined) text = pretty ? toJson(JSON.parse(out.jsonText) as unknown, true) + '\n' : out.jsonText;
-    else text = toJson(out.json, pretty) + (pretty ? '\n' : '');
+    if (out.jsonText !== undefined) text = pretty ? stringifyLegacy(JSON.parse(out.jsonText) as unknown, true) + '\n' : out.jsonText;
+    else text = stringifyLegacy(out.json, pretty) + (pretty ? '\n' : '');
     headers['Content-Type'] = 'application/json';
     res.writeHead(out.status, headers);
     res.end(text);
@@ -418,7 +418,7 @@ export class SimServer {
       for (const r of st.jobList()) {
         if (ns !== '*' && r.job.Namespace !== ns) continue;
         if (prefix !== '' && !r.job.ID.startsWith(prefix)) continue;
-        parts.push(meta ? toJson(jobStub(r.job, r.summary, true)) : st.stubJsonOf(r));
+        parts.push(meta ? stringifyLegacy(jobStub(r.job, r.summary, true)) : st.stubJsonOf(r));
       }
       const body = `[${parts.join(',')}]`;
       st.listCache.set(key, { index, body });
@@ -573,7 +573,7 @@ export class SimServer {
       if (!all) allocs = allocs.filter((a) => a.Job.CreateIndex === r.job.CreateIndex);
       const parts = allocs.map((a) => {
         const rec = st.allocs.get(a.ID);
-        return rec ? st.allocStubJsonOf(rec) : toJson(allocStub(a, { resources: false, taskStates: true }));
+        return rec ? st.allocStubJsonOf(rec) : stringifyLegacy(allocStub(a, { resources: false, taskStates: true }));
       });
       return { index, res: { status: 200, jsonText: `[${parts.join(',')}]` } };
     });
@@ -685,7 +685,7 @@ export class SimServer {
       const recs = [...st.allocs.values()].filter((r) => (ns === '*' || r.alloc.Namespace === ns) && r.alloc.ID.startsWith(prefix));
       recs.sort((a, b) => (a.alloc.ID < b.alloc.ID ? -1 : 1));
       const custom = resources === true || taskStates === false;
-      const parts = recs.map((r) => (custom ? toJson(allocStub(r.alloc, { resources: resources === true, taskStates: taskStates !== false })) : st.allocStubJsonOf(r)));
+      const parts = recs.map((r) => (custom ? stringifyLegacy(allocStub(r.alloc, { resources: resources === true, taskStates: taskStates !== false })) : st.allocStubJsonOf(r)));
       return { index, res: { status: 200, jsonText: `[${parts.join(',')}]` } };
     });
   }
@@ -738,7 +738,7 @@ export class SimServer {
     if (!r) throw err(404, `Unknown allocation ${JSON.stringify(id)}`);
     const task = req.query.get('task') ?? '';
     const a = r.alloc;
-    const ts = nowNanos();
+    const ts = int64(nowNanos());
     const usage = (cpu: number, rss: number) => ({
       MemoryStats: { RSS: rss, Cache: 0, Swap: 0, MappedFile: 0, Usage: rss + 4096, MaxUsage: rss + 8192, KernelUsage: 0, KernelMaxUsage: 0, Measured: ['RSS', 'Cache', 'Swap', 'Usage', 'Max Usage', 'Kernel Usage', 'Kernel Max Usage'] },
       CpuStats: { SystemMode: cpu / 4, UserMode: (cpu * 3) / 4, TotalTicks: cpu * 24, ThrottledPeriods: 0, ThrottledTime: 0, Percent: cpu, Measured: ['System Mode', 'User Mode', 'Percent'] },

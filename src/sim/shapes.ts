@@ -4,6 +4,7 @@
  * Allocation and Evaluation are `omitempty` structs in Nomad, so their JSON drops empty values.
  */
 import { randomUUID } from 'node:crypto';
+import { Int64Value, int64 } from '../legacy/int64';
 import { goDuration, rfc3339Nano } from '../nomad/go';
 import type {
   AgentMember,
@@ -332,7 +333,7 @@ function isEmptyValue(v: unknown): boolean {
   if (v === null || v === undefined) return true;
   if (typeof v === 'string') return v === '';
   if (typeof v === 'number') return v === 0;
-  if (typeof v === 'bigint') return v === 0n;
+  if (v instanceof Int64Value) return v.digits === '0';
   if (typeof v === 'boolean') return !v;
   if (Array.isArray(v)) return v.length === 0;
   return false;
@@ -396,8 +397,8 @@ export function newEval(p: {
     SnapshotIndex: 0,
     CreateIndex: p.index,
     ModifyIndex: p.index,
-    CreateTime: p.now,
-    ModifyTime: p.now,
+    CreateTime: int64(p.now),
+    ModifyTime: int64(p.now),
   };
 }
 
@@ -523,8 +524,8 @@ export function newAlloc(p: {
     CreateIndex: p.index,
     ModifyIndex: p.index,
     AllocModifyIndex: p.index,
-    CreateTime: p.now,
-    ModifyTime: p.now,
+    CreateTime: int64(p.now),
+    ModifyTime: int64(p.now),
   };
 }
 
@@ -533,7 +534,7 @@ export function newAlloc(p: {
 export function taskEvent(type: string, time: bigint, over: Partial<TaskEvent> = {}): TaskEvent {
   const e: TaskEvent = {
     Type: type,
-    Time: time,
+    Time: int64(time),
     Message: '',
     DisplayMessage: '',
     Details: {},
@@ -662,8 +663,8 @@ export function newDeployment(job: Job, index: number, now: bigint): Deployment 
     EvalPriority: 0,
     CreateIndex: index,
     ModifyIndex: index,
-    CreateTime: now,
-    ModifyTime: now,
+    CreateTime: int64(now),
+    ModifyTime: int64(now),
   };
 }
 
@@ -671,5 +672,5 @@ export function newDeployment(job: Job, index: number, now: bigint): Deployment 
 const SERVER_FIELDS = new Set(['Status', 'StatusDescription', 'Stable', 'Version', 'SubmitTime', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex', 'NomadTokenID']);
 
 export function specKey(j: Job): string {
-  return JSON.stringify(j, (k, v: unknown) => (SERVER_FIELDS.has(k) ? undefined : typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(j, (k, v: unknown) => (SERVER_FIELDS.has(k) ? undefined : v));
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { nowNanos, rfc3339Nano } from '../nomad/go';
-import { toJson } from './json';
+import { int64, stringifyLegacy } from '../legacy/int64';
 import {
   allocMetric,
   allocStub,
@@ -194,16 +194,13 @@ export class SimState {
 
   stubJsonOf(r: JobRecord): string {
     if (r.stubJson === null) {
-      // the stub's only int64 is SubmitTime: write it without toJson's replacer (10,000 stubs per list)
-      const stub = jobStub(r.job, r.summary, false);
-      const text = JSON.stringify({ ...stub, SubmitTime: -1 });
-      r.stubJson = text.replace('"SubmitTime":-1', `"SubmitTime":${stub.SubmitTime.toString()}`);
+      r.stubJson = stringifyLegacy(jobStub(r.job, r.summary, false));
     }
     return r.stubJson;
   }
 
   allocStubJsonOf(r: AllocRecord): string {
-    if (r.stubJson === null) r.stubJson = toJson(allocStub(r.alloc, { resources: false, taskStates: true }));
+    if (r.stubJson === null) r.stubJson = stringifyLegacy(allocStub(r.alloc, { resources: false, taskStates: true }));
     return r.stubJson;
   }
 
@@ -370,7 +367,7 @@ export class SimState {
       ...job,
       Version: existing ? existing.job.Version + 1 : 0,
       Stable: false,
-      SubmitTime: now,
+      SubmitTime: int64(now),
       CreateIndex: existing ? existing.job.CreateIndex : idx,
       ModifyIndex: idx,
       JobModifyIndex: idx,
@@ -421,10 +418,10 @@ export class SimState {
     if (purge) {
       this.removeJob(r, idx, ev ? [ev.ID] : []);
       if (ev) {
-        this.evals.set(ev.ID, { ...ev, Status: 'complete', ModifyIndex: idx, ModifyTime: now, SnapshotIndex: idx });
+        this.evals.set(ev.ID, { ...ev, Status: 'complete', ModifyIndex: idx, ModifyTime: int64(now), SnapshotIndex: idx });
       }
     } else {
-      const stopped: Job = { ...r.job, Stop: true, Version: r.job.Version + 1, Stable: false, SubmitTime: now, ModifyIndex: idx, JobModifyIndex: idx };
+      const stopped: Job = { ...r.job, Stop: true, Version: r.job.Version + 1, Stable: false, SubmitTime: int64(now), ModifyIndex: idx, JobModifyIndex: idx };
       this.setJob(r, stopped);
       r.versions.unshift(stopped);
       if (ev) {
@@ -530,7 +527,7 @@ export class SimState {
     for (const a of current) {
       if (keep.has(a.ID)) continue;
       const desc = job.Stop ? 'alloc not needed due to job update' : 'alloc is being updated due to job update';
-      const stopped: Allocation = { ...a, DesiredStatus: 'stop', DesiredDescription: desc, ModifyIndex: planIdx, AllocModifyIndex: planIdx, ModifyTime: now };
+      const stopped: Allocation = { ...a, DesiredStatus: 'stop', DesiredDescription: desc, ModifyIndex: planIdx, AllocModifyIndex: planIdx, ModifyTime: int64(now) };
       this.putAlloc(stopped);
       stopping.push(stopped);
     }
@@ -574,7 +571,7 @@ export class SimState {
 
     // the evaluation completes
     const evalIdx = this.bump('evals');
-    const done: Evaluation = { ...ev, Status: 'complete', ModifyIndex: evalIdx, ModifyTime: nowNanos(), SnapshotIndex: ev.CreateIndex, QueuedAllocations: job.Stop ? {} : queued, DeploymentID: deployment?.ID ?? ev.DeploymentID };
+    const done: Evaluation = { ...ev, Status: 'complete', ModifyIndex: evalIdx, ModifyTime: int64(nowNanos()), SnapshotIndex: ev.CreateIndex, QueuedAllocations: job.Stop ? {} : queued, DeploymentID: deployment?.ID ?? ev.DeploymentID };
     if (job.Stop) done.QueuedAllocations = Object.fromEntries(job.TaskGroups.map((tg) => [tg.Name, 0]));
     const failedNames = Object.keys(failed);
     if (failedNames.length > 0) {
@@ -608,7 +605,7 @@ export class SimState {
     // a job that runs again supersedes its blocked evaluations
     for (const id of r.evalIds) {
       const e = this.evals.get(id);
-      if (e && e.Status === 'blocked' && e.ID !== done.BlockedEval) this.evals.set(id, { ...e, Status: 'canceled', StatusDescription: 'evaluation superseded by a newer one', ModifyIndex: evalIdx, ModifyTime: nowNanos() });
+      if (e && e.Status === 'blocked' && e.ID !== done.BlockedEval) this.evals.set(id, { ...e, Status: 'canceled', StatusDescription: 'evaluation superseded by a newer one', ModifyIndex: evalIdx, ModifyTime: int64(nowNanos()) });
     }
     this.evals.set(done.ID, done);
     this.setSummary(r, evalIdx);
@@ -622,7 +619,7 @@ export class SimState {
       const states: Record<string, TaskState> = {};
       const tg = a.Job.TaskGroups.find((g) => g.Name === a.TaskGroup);
       for (const t of tg?.Tasks ?? []) states[t.Name] = stoppedState(a.TaskStates?.[t.Name], t0, t.KillTimeout);
-      this.putAlloc({ ...a, ClientStatus: 'complete', ClientDescription: 'All tasks have completed', TaskStates: states, ModifyIndex: clientIdx, ModifyTime: t0 });
+      this.putAlloc({ ...a, ClientStatus: 'complete', ClientDescription: 'All tasks have completed', TaskStates: states, ModifyIndex: clientIdx, ModifyTime: int64(t0) });
     }
     for (const a of placed) {
       const tg = job.TaskGroups.find((g) => g.Name === a.TaskGroup);
@@ -641,14 +638,14 @@ export class SimState {
         DeploymentStatus: a.DeploymentID !== '' ? healthy : null,
         NetworkStatus: { InterfaceName: '', Address: '', AddressIPv6: '', DNS: null },
         ModifyIndex: clientIdx,
-        ModifyTime: t0,
+        ModifyTime: int64(t0),
       });
     }
     if (deployment) {
       for (const ds of Object.values(deployment.TaskGroups)) ds.HealthyAllocs = ds.PlacedAllocs;
       const complete = Object.values(deployment.TaskGroups).every((ds) => ds.HealthyAllocs >= ds.DesiredTotal);
       if (complete) {
-        this.deployments.set(deployment.ID, { ...deployment, Status: 'successful', StatusDescription: 'Deployment completed successfully', ModifyIndex: clientIdx, ModifyTime: t0 });
+        this.deployments.set(deployment.ID, { ...deployment, Status: 'successful', StatusDescription: 'Deployment completed successfully', ModifyIndex: clientIdx, ModifyTime: int64(t0) });
         const stable = { ...r.job, Stable: true, ModifyIndex: clientIdx };
         this.setJob(r, stable);
         if (r.versions[0]?.Version === stable.Version) r.versions[0] = stable;
@@ -672,7 +669,7 @@ export class SimState {
       for (const [name, st] of Object.entries(a.TaskStates ?? {})) {
         states[name] = st.State === 'running' ? { ...st, Events: [...(st.Events ?? []), driverEvent(stage, t)] } : st;
       }
-      this.putAlloc({ ...a, TaskStates: states, ModifyIndex: idx, ModifyTime: t });
+      this.putAlloc({ ...a, TaskStates: states, ModifyIndex: idx, ModifyTime: int64(t) });
     }
   }
 
@@ -714,7 +711,7 @@ export class SimState {
     const existing = this.vars.get(key);
     if (cas !== null) {
       if (cas === 0 && existing) return { conflict: existing };
-      if (cas !== 0 && !existing) return { conflict: { Namespace: namespace, Path: path, CreateIndex: 0, CreateTime: 0n, ModifyIndex: 0, ModifyTime: 0n } };
+      if (cas !== 0 && !existing) return { conflict: { Namespace: namespace, Path: path, CreateIndex: 0, CreateTime: int64(0), ModifyIndex: 0, ModifyTime: int64(0) } };
       if (existing && cas !== existing.ModifyIndex) return { conflict: existing };
     }
     if (existing && JSON.stringify(existing.Items) === JSON.stringify(items)) return { ok: existing };
@@ -724,9 +721,9 @@ export class SimState {
       Namespace: namespace,
       Path: path,
       CreateIndex: existing ? existing.CreateIndex : idx,
-      CreateTime: existing ? existing.CreateTime : now,
+      CreateTime: existing ? existing.CreateTime : int64(now),
       ModifyIndex: idx,
-      ModifyTime: now,
+      ModifyTime: int64(now),
       Items: { ...items },
     };
     if (!existing) this.sortedVarKeys = null;
@@ -738,7 +735,7 @@ export class SimState {
     const key = varKey(namespace, path);
     const existing = this.vars.get(key);
     if (cas !== null) {
-      if (cas !== 0 && !existing) return { conflict: { Namespace: namespace, Path: path, CreateIndex: 0, CreateTime: 0n, ModifyIndex: 0, ModifyTime: 0n } };
+      if (cas !== 0 && !existing) return { conflict: { Namespace: namespace, Path: path, CreateIndex: 0, CreateTime: int64(0), ModifyIndex: 0, ModifyTime: int64(0) } };
       if (cas === 0 && existing) return { conflict: existing };
       if (existing && cas !== existing.ModifyIndex) return { conflict: existing };
     }
@@ -760,7 +757,7 @@ export class SimState {
         continue;
       }
       const idx = this.bump('jobs', 'job_version', 'job_summary');
-      const stored: Job = { ...job, SubmitTime: nowNanos(), CreateIndex: idx, ModifyIndex: idx, JobModifyIndex: idx, Status: 'pending' };
+      const stored: Job = { ...job, SubmitTime: int64(nowNanos()), CreateIndex: idx, ModifyIndex: idx, JobModifyIndex: idx, Status: 'pending' };
       const summary: JobSummary = { JobID: id, Namespace: job.Namespace, Summary: Object.fromEntries(job.TaskGroups.map((tg) => [tg.Name, emptyGroupSummary()])), Children: { Pending: 0, Running: 0, Dead: 0 }, CreateIndex: idx, ModifyIndex: idx };
       this.jobs.set(jobKey(job.Namespace, id), { key: jobKey(job.Namespace, id), job: stored, versions: [stored], summary, stubJson: null, allocIds: [], evalIds: [], deploymentIds: [] });
     }

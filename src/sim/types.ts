@@ -2,7 +2,8 @@
  * The Nomad 1.x server objects the simulator keeps and serves, field for field as Nomad's
  * `nomad/structs` (v1.11.3) serialises them: PascalCase keys in declaration order, `null` for nil
  * pointers, slices and maps. Nanosecond timestamps (SubmitTime, CreateTime, event Time, …) are
- * `bigint` so they keep all their digits; src/sim/json.ts writes them as plain JSON integers.
+ * the service's Int64Value (src/legacy/int64.ts), written as plain JSON integers with all their
+ * digits by its stringifyLegacy.
  * Durations are nanoseconds as `number` (they stay below 2^53).
  */
 
@@ -10,8 +11,12 @@ export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
+import type { z } from 'zod';
+import type { Int64Value } from '../legacy/int64';
+import type * as api from '../nomad/types';
+
 /** int64 nanoseconds since the epoch */
-export type UnixNanos = bigint;
+export type UnixNanos = Int64Value;
 
 export type StrMap = Record<string, string>;
 
@@ -610,5 +615,30 @@ export interface AgentMember {
   DelegateCur: number;
 }
 
-/** What tests hand to registerJob: a Nomad job as JSON (the api.Job shape; anything may be left out). */
-export type NomadJobJson = Record<string, unknown>;
+/* ------------------------------------------------------------------ what the service reads of them */
+
+/** A value as JSON carries it: an Int64Value is a number there. */
+type Wire<T> = T extends Int64Value ? number : T extends ReadonlyArray<infer E> ? Array<Wire<E>> : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
+
+/** true when what the simulator serves is what the service's schema (src/nomad/types.ts) reads. */
+type Served<T, Read> = Wire<T> extends Read ? true : false;
+
+/**
+ * Compile-time checks: each struct the simulator serves satisfies the input of the service's
+ * schema for the same Nomad answer, so the simulator cannot drift from what dtle-compat reads.
+ */
+export const SERVED_AS_READ: [
+  Served<Job, z.input<typeof api.Job>>,
+  Served<JobListStub, z.input<typeof api.JobListStub>>,
+  Served<JobSummary, z.input<typeof api.JobSummary>>,
+  Served<Allocation, z.input<typeof api.Allocation>>,
+  Served<AllocListStub, z.input<typeof api.AllocListStub>>,
+  Served<Evaluation, z.input<typeof api.EvaluationDetail>>,
+  Served<AllocMetric, z.input<typeof api.AllocMetric>>,
+  Served<Node, z.input<typeof api.NodeDetail>>,
+  Served<NodeListStub, z.input<typeof api.NodeListStub>>,
+  Served<AgentMember, z.input<typeof api.AgentMember>>,
+  Served<Variable, z.input<typeof api.Variable>>,
+  Served<TaskState, z.input<typeof api.TaskState>>,
+  Served<TaskEvent, z.input<typeof api.TaskEvent>>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];

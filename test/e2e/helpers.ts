@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../../src/config';
 import type { LegacyJob } from '../../src/legacy/types';
 import { createLogger } from '../../src/logging';
 import { NomadClient } from '../../src/nomad/client';
+import type { JobInput } from '../../src/nomad/types';
 import { CANARY, collect, collectBodies } from '../support/harness';
 
 export { CANARY, record } from '../support/harness';
@@ -119,7 +120,7 @@ export function storedPasswords(nomadJob: unknown): { src: unknown; dest: unknow
  * (`/bin/sleep 600`) and carry dtle-compat's task meta, so with dtle_drivers ["dtle","raw_exec"]
  * it is a dtle job with allocations on the agent's node.
  */
-export function standinJob(id: string): Record<string, unknown> {
+export function standinJob(id: string): JobInput {
   const task = (type: 'Src' | 'Dest') => ({
     Name: type.toLowerCase(),
     Driver: 'raw_exec',

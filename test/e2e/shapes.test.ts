@@ -9,7 +9,6 @@
  */
 import request from 'supertest';
 import { SimNomad } from '../../src/sim';
-import type { NomadJobJson } from '../../src/sim';
 import { legacyJob, nomadAddr, nomadCall, record, standinJob, startCompat, waitFor, type Compat } from './helpers';
 
 /** A JSON value's type tree. Maps keyed by data (attributes, tags, task states…) are compared by their values' shapes. */
@@ -66,7 +65,7 @@ async function setUp(name: 'sim' | 'real', nomad: string, sim?: SimNomad): Promi
   const compat = startCompat(nomad);
   const reg = record(await request(compat.built.app).post('/v1/jobs').send(legacyJob(DTLE)));
   expect(reg.status).toBe(200);
-  if (sim) sim.registerJob(standinJob(STANDIN) as unknown as NomadJobJson);
+  if (sim) sim.registerJob(standinJob(STANDIN));
   else expect((await nomadCall(nomad, 'PUT', '/v1/jobs', { Job: standinJob(STANDIN) })).status).toBe(200);
   const allocs = await waitFor(`the stand-in's allocations running on ${name}`, async () => {
     const list = (await nomadCall(nomad, 'GET', `/v1/job/${STANDIN}/allocations`)).json as Array<{ ID: string; TaskGroup: string; NodeID: string; EvalID: string; ClientStatus: string }>;

@@ -4,8 +4,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { NomadClient, nomadPath } from '../../src/nomad/client';
-import { AllocList, Allocation, AnyJson, EvaluationDetailList, NodeList, type AllocListStub } from '../../src/nomad/types';
-import type { NomadJobJson } from '../../src/sim';
+import { AllocList, Allocation, AnyJson, EvaluationDetailList, NodeList, type AllocListStub, type JobInput } from '../../src/nomad/types';
 import { legacyToNomadJob } from '../../src/translate/job';
 import { nanosToRfc3339 } from '../../src/translate/time';
 import { AgentNomad } from '../support/agentNomad';
@@ -23,19 +22,19 @@ function record<T extends { text?: string }>(res: T): T {
 }
 
 /** seed 003's job under another ID/Name, the canary as every password, as dtle-compat registers it. */
-function dtleJob(id: string): NomadJobJson {
+function dtleJob(id: string): JobInput {
   const { job } = legacyToNomadJob(seed003Job(CANARY, { ID: id, Name: id }), { dialect: 'src-only', driverName: 'dtle', datacenters: ['dc1'] });
-  return job as unknown as NomadJobJson;
+  return { ...job };
 }
 
 /** a job of another driver, with a password in its config too */
-const otherJob = {
+const otherJob: JobInput = {
   ID: 'web',
   Name: 'web',
   Type: 'service',
   Datacenters: ['dc1'],
   TaskGroups: [{ Name: 'web', Count: 1, Tasks: [{ Name: 'web', Driver: 'raw_exec', Config: { command: '/bin/true', args: [`--password=${CANARY}`] } }] }],
-} as unknown as NomadJobJson;
+};
 
 const seedAlloc = legacyFixture<Array<Record<string, unknown>>>('job-allocations.json')[0] as Record<string, unknown>;
 const seedStats = legacyFixture<{ Tasks: { Src: Record<string, unknown> } }>('alloc-stats.json').Tasks.Src;

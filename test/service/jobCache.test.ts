@@ -2,6 +2,7 @@ import request from 'supertest';
 import { JobSpecCache, type CachedJob } from '../../src/service/jobCache';
 import type { NomadClient } from '../../src/nomad/client';
 import { NomadError } from '../../src/nomad/errors';
+import { Job } from '../../src/nomad/types';
 import { startHarness, record, type Harness } from '../support/harness';
 
 /** Nomad calls a request made, without the background watches' blocking queries. */
@@ -24,8 +25,8 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 /** Re-registers a sim job with one Meta key changed, as another Nomad client would. */
 async function touch(h: Harness, id: string, value: string): Promise<void> {
   const res = await fetch(`${h.sim.url}/v1/job/${id}`);
-  const job = (await res.json()) as { Meta: Record<string, string> | null };
-  h.sim.registerJob({ ...job, Meta: { ...(job.Meta ?? {}), touched: value } } as Parameters<typeof h.sim.registerJob>[0]);
+  const job = Job.parse(await res.json());
+  h.sim.registerJob({ ...job, Meta: { ...(job.Meta ?? {}), touched: value } });
 }
 
 function entry(jobModifyIndex: number): CachedJob {
@@ -144,9 +145,9 @@ describe('GET /v1/jobs upstream calls (counted at the simulated Nomad)', () => {
     record(await request(h.built.app).get('/v1/jobs'));
     // changed in Nomad; no watch runs, so the cache still holds the old spec
     const res = await fetch(`${h.sim.url}/v1/job/sim-dtle-00002`);
-    const job = (await res.json()) as { TaskGroups: Array<{ Tasks: Array<{ Config: { ChunkSize: number } }> }> };
+    const job = Job.parse(await res.json());
     job.TaskGroups[0]!.Tasks[0]!.Config.ChunkSize = 777;
-    h.sim.registerJob(job as unknown as Parameters<typeof h.sim.registerJob>[0]);
+    h.sim.registerJob(job);
     const list = record(await request(h.built.app).get('/v1/jobs'));
     const stub = (list.body as Array<{ ID: string; JobSummary: { Tasks: Array<{ Type: string; Config: { ChunkSize: unknown } }> } }>).find(
       (j) => j.ID === 'sim-dtle-00002',

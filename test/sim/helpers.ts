@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { JobInput } from '../../src/nomad/types';
 import { SimNomad, type SimOptions } from '../../src/sim';
 
 export interface Reply {
@@ -163,7 +164,7 @@ export function seedAnswer(name: string, sharedName?: string): unknown {
 }
 
 /** A dtle job as dtle-compat writes it (groups src and dest, driver dtle). */
-export function dtleJob(id: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+export function dtleJob(id: string, over: Partial<JobInput> = {}): JobInput {
   return {
     ID: id,
     Name: id,
