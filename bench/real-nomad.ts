@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { startNomadAgent } from '../scripts/nomad-agent';
-import { dtleTemplate } from '../src/sim';
+import { dtleTemplate } from '@dtle-compat/sim';
 
 export interface RealNomad {
   url: string;

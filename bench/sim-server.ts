@@ -5,13 +5,16 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SimNomad } from '../src/sim';
+import { SimNomad } from '@dtle-compat/sim';
 
 async function main(): Promise<void> {
   const jobs = Number(process.argv[2] ?? '10');
   const sim = new SimNomad();
   const url = await sim.listen(0, '127.0.0.1');
   sim.seedDtleJobs(jobs, { withAllocs: true });
+  // the benchmark's setup at its size: every seeded job is in the list
+  const listed = (await (await fetch(`${url}/v1/jobs`)).json()) as unknown[];
+  if (listed.length !== jobs) throw new Error(`sim-server: seeded ${jobs} jobs, GET /v1/jobs lists ${listed.length}`);
   const control = http.createServer((req, res) => {
     if (req.url === '/calls' && req.method === 'GET') {
       res.end(JSON.stringify({ calls: sim.calls.length }));
@@ -31,4 +34,7 @@ async function main(): Promise<void> {
   });
 }
 
-void main();
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -2,10 +2,13 @@
 # The packaged artifact (npm run test:pack): what `npm pack` makes installs into a fresh project and
 # runs with npx.
 #
-#   1. copies the package's sources into a temporary folder (the checkout's own dist/ is left alone)
-#      and runs `npm pack` there: prepack removes dist/ and builds it from src/;
-#   2. checks the tarball ships dist/ (no source maps), config/default.json, deploy/, docs/ and the
-#      README, and no tests, sources, benchmarks or scripts;
+#   1. copies the package's sources and the simulator's (sim/) into a temporary folder (the
+#      checkout's own dist/ and sim/dist/ are left alone) and runs `npm pack` there: prepack removes
+#      dist/, bundles the simulator into sim/dist/index.js and builds dist/ from src/;
+#   2. checks the tarball ships dist/ (no source maps), config/default.json, deploy/, docs/, the
+#      README and the simulator's bundle as its bundled dependency @dtle-compat/sim, and no tests,
+#      sources (the service's or the simulator's), benchmarks or scripts; and that dist/ holds no
+#      simulator code;
 #   3. installs the tarball into a fresh project (`npm install ./dtle-compat-<version>.tgz`, from the
 #      npm cache when it has the dependencies);
 #   4. runs `npx dtle-compat --version`, `--help`, `--demo --check`, then starts `npx dtle-compat --demo`
@@ -44,7 +47,14 @@ log "packing $name $version"
 stage="$WORK/stage"
 mkdir -p "$stage" "$WORK/out"
 cp -R package.json package-lock.json tsconfig.json tsconfig.build.json README.md src config deploy docs "$stage/"
-ln -s "$ROOT/node_modules" "$stage/node_modules"
+mkdir "$stage/sim"
+cp -R sim/package.json sim/src "$stage/sim/"
+# the checkout's dependencies, but the workspace link of @dtle-compat/sim points at the staged copy
+mkdir -p "$stage/node_modules/@dtle-compat"
+for entry in "$ROOT"/node_modules/* "$ROOT"/node_modules/.bin; do
+  [ "$(basename "$entry")" = @dtle-compat ] || ln -s "$entry" "$stage/node_modules/"
+done
+ln -s ../../sim "$stage/node_modules/@dtle-compat/sim"
 (cd "$stage" && npm pack --silent --pack-destination "$WORK/out" >/dev/null)
 tarball="$WORK/out/$name-$version.tgz"
 [ -f "$tarball" ] || fail "npm pack made no $name-$version.tgz"
@@ -54,13 +64,21 @@ tar -tzf "$tarball" | sort >"$WORK/files.txt"
 count=$(wc -l <"$WORK/files.txt" | tr -d ' ')
 bytes=$(wc -c <"$tarball" | tr -d ' ')
 for need in package/package.json package/README.md package/config/default.json package/dist/cli.js package/dist/index.js \
-  package/dist/app.js package/dist/routes/ui.js package/dist/sim/demo.js package/deploy/dtle-compat.service \
+  package/dist/app.js package/dist/routes/ui.js package/dist/demo.js package/deploy/dtle-compat.service \
+  package/node_modules/@dtle-compat/sim/package.json package/node_modules/@dtle-compat/sim/dist/index.js \
   package/deploy/dtle-compat.nomad.hcl package/deploy/Dockerfile package/docs/api.md package/docs/operations.md package/docs/migration.md; do
   grep -qx "$need" "$WORK/files.txt" || fail "the tarball lacks $need"
 done
-if grep -Ev '^package/(package\.json|README\.md|config/default\.json|dist/.+\.js|deploy/[^/]+|docs/[^/]+\.md)$' "$WORK/files.txt" >"$WORK/extra.txt"; then
+if grep -Ev '^package/(package\.json|README\.md|config/default\.json|dist/.+\.js|deploy/[^/]+|docs/[^/]+\.md|node_modules/@dtle-compat/sim/(package\.json|dist/index\.js))$' "$WORK/files.txt" >"$WORK/extra.txt"; then
   fail "the tarball holds files it should not: $(tr '\n' ' ' <"$WORK/extra.txt")"
 fi
+# the service's own code holds no simulator: its demo loads the bundled @dtle-compat/sim
+mkdir "$WORK/unpacked"
+tar -xzf "$tarball" -C "$WORK/unpacked"
+if grep -lE '(class |var )(SimNomad|SimServer|SimState)\b|function canonicalJob' -r "$WORK/unpacked/package/dist" >"$WORK/simcode.txt"; then
+  fail "dist/ holds simulator code: $(tr '\n' ' ' <"$WORK/simcode.txt")"
+fi
+grep -qE 'var SimNomad = class|class SimNomad' "$WORK/unpacked/package/node_modules/@dtle-compat/sim/dist/index.js" || fail "the bundled @dtle-compat/sim holds no SimNomad"
 log "tarball: $(basename "$tarball"), $bytes bytes, $count files"
 
 # 3. a fresh project that installs it

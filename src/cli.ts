@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
 
   const stopSim: Array<() => Promise<void>> = [];
   if (v.demo) {
-    const { startDemoNomad } = await import('./sim/demo');
+    const { startDemoNomad } = await import('./demo');
     const sim = await startDemoNomad();
     stopSim.push(() => sim.close());
     config = { ...config, nomad_addr: sim.url, nomad_token: '' };

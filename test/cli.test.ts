@@ -8,7 +8,7 @@ import { createServer as httpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SimNomad } from '../src/sim';
+import { SimNomad } from '@dtle-compat/sim';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'src', 'cli.ts');

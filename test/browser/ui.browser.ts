@@ -14,7 +14,7 @@ import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging';
 import { NomadClient } from '../../src/nomad/client';
-import { SimNomad } from '../../src/sim';
+import { SimNomad } from '@dtle-compat/sim';
 
 const OUTPUT_DIR = path.resolve(__dirname, '..', '..', 'test-output');
 

@@ -1,12 +1,11 @@
 /**
- * The simulated Nomad as a process of its own for `npm run test:chaos` (needs `npm run build`):
+ * The simulated Nomad as a process of its own for `npm run test:chaos` (needs `npm run build`, which bundles sim/):
  * `node sim-child.js <jobs>` prints {"url", "control"} as one JSON line. The control URL answers
  * GET /state (calls received, job IDs) and POST /faults (a JSON object of fault switches).
  */
 'use strict';
 const http = require('node:http');
-const path = require('node:path');
-const { SimNomad } = require(path.resolve(__dirname, '..', '..', 'dist', 'sim'));
+const { SimNomad } = require('@dtle-compat/sim');
 
 async function main() {
   const sim = new SimNomad({ blockingMaxWaitMs: 5000 });

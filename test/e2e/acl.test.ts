@@ -4,7 +4,7 @@
  * the 2.x-style error: the status Nomad gave (403) and Nomad's reason as plain text.
  */
 import request from 'supertest';
-import { SimNomad } from '../../src/sim';
+import { SimNomad } from '@dtle-compat/sim';
 import type { LegacyJob, LegacyJobListStub } from '../../src/legacy/types';
 import { aclNomadAddr, aclToken, CANARY, legacyJob, nomadCall, record, startCompat, storedPasswords, type Compat } from './helpers';
 

@@ -1,5 +1,5 @@
 /**
- * The same legacy requests answered through the simulated Nomad (src/sim) and through the real
+ * The same legacy requests answered through the simulated Nomad (sim/) and through the real
  * agent give the same JSON shapes: key sets and JSON types, recursively (IDs, indexes, times and
  * other values differ). A difference is drift between the simulator and real Nomad.
  *
@@ -8,7 +8,7 @@
  * running its src and dest allocations.
  */
 import request from 'supertest';
-import { SimNomad } from '../../src/sim';
+import { SimNomad } from '@dtle-compat/sim';
 import { legacyJob, nomadAddr, nomadCall, record, standinJob, startCompat, waitFor, type Compat } from './helpers';
 
 /** A JSON value's type tree. Maps keyed by data (attributes, tags, task states…) are compared by their values' shapes. */

@@ -3,7 +3,7 @@
  * that nothing is half done, and that the next normal request succeeds once the fault is gone.
  */
 import request from 'supertest';
-import { noFaults } from '../../src/sim';
+import { noFaults } from '@dtle-compat/sim';
 import { record, startHarness, type Harness } from '../support/harness';
 import { canaryJob, simJobIds, simWrites } from './helpers';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { LegacyJob } from '../../src/legacy/types';
-import type { SimNomad } from '../../src/sim';
+import type { SimNomad } from '@dtle-compat/sim';
 import { CANARY } from '../support/canary';
 
 const seedJob = JSON.parse(readFileSync(path.resolve(__dirname, '..', 'fixtures', 'legacy', 'job-detail.json'), 'utf8')) as LegacyJob;

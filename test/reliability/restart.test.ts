@@ -8,7 +8,7 @@ import winston from 'winston';
 import { startService, type RunningService } from '../../src';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging';
-import { SimNomad } from '../../src/sim';
+import { SimNomad } from '@dtle-compat/sim';
 import { collect } from '../support/canary';
 import { canaryJob, freePort } from './helpers';
 

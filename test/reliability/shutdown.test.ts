@@ -5,7 +5,7 @@
 import { startService } from '../../src';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging';
-import { SimNomad } from '../../src/sim';
+import { SimNomad } from '@dtle-compat/sim';
 
 it('after shutdown() resolves, Nomad receives no more calls', async () => {
   const sim = new SimNomad();

@@ -7,7 +7,7 @@
  */
 import request from 'supertest';
 import type { Config } from '../../src/config';
-import { SimNomad } from '../../src/sim';
+import { SimNomad } from '@dtle-compat/sim';
 import { collectedApp, startHarness, type Harness } from '../support/harness';
 import { makePki, type Pki } from '../support/pki';
 import { loadConfig } from '../../src/config';

@@ -4,7 +4,7 @@
  * body, a header, an error or a log line.
  */
 import request from 'supertest';
-import { noFaults } from '../../src/sim';
+import { noFaults } from '@dtle-compat/sim';
 import { startHarness, type Harness } from '../support/harness';
 import { canaryJob } from '../reliability/helpers';
 

@@ -5,7 +5,7 @@ import { createApp, type BuiltApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logging';
 import { NomadClient } from '../../src/nomad/client';
-import { SimNomad, type SimOptions } from '../../src/sim';
+import { SimNomad, type SimOptions } from '@dtle-compat/sim';
 
 import { collect } from './canary';
 

@@ -5,7 +5,7 @@
  * the agent's conversion to `nomad/structs` (command/agent/job_endpoint.go ApiJobToStructJob), then
  * the server's own canonicalisation (structs Job.Canonicalize, admission mutators).
  */
-import { int64 } from '../legacy/int64';
+import { int64 } from '../../../src/legacy/int64';
 import type {
   Affinity,
   Constraint,
@@ -23,7 +23,7 @@ import type {
   Task,
   TaskGroup,
   UpdateStrategy,
-} from './types';
+} from './structs';
 
 /** A body Go's decoder refuses: the agent answers 400 with this text. */
 export class DecodeError extends Error {}

@@ -5,8 +5,8 @@
  * queries wait on.
  */
 import { randomUUID } from 'node:crypto';
-import { nowNanos, rfc3339Nano } from '../nomad/go';
-import { int64, stringifyLegacy } from '../legacy/int64';
+import { nowNanos, rfc3339Nano } from '../../../src/nomad/go';
+import { int64, stringifyLegacy } from '../../../src/legacy/int64';
 import {
   allocMetric,
   allocStub,
@@ -23,7 +23,7 @@ import {
   stoppedState,
   type NodeSpec,
 } from './shapes';
-import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, TaskGroup, TaskState, Variable, StrMap } from './types';
+import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, TaskGroup, TaskState, Variable, StrMap } from './structs';
 
 export type Table = 'jobs' | 'job_summary' | 'job_version' | 'evals' | 'allocs' | 'deployment' | 'nodes' | 'variables';
 

@@ -4,8 +4,8 @@
  * Allocation and Evaluation are `omitempty` structs in Nomad, so their JSON drops empty values.
  */
 import { randomUUID } from 'node:crypto';
-import { Int64Value, int64 } from '../legacy/int64';
-import { goDuration, rfc3339Nano } from '../nomad/go';
+import { Int64Value, int64 } from '../../../src/legacy/int64';
+import { goDuration, rfc3339Nano } from '../../../src/nomad/go';
 import type {
   AgentMember,
   AllocListStub,
@@ -28,7 +28,7 @@ import type {
   TaskGroup,
   TaskGroupSummary,
   TaskState,
-} from './types';
+} from './structs';
 
 export const NOMAD_VERSION = '1.11.3';
 export const NOMAD_REVISION = 'd3ca3e8e4bb5e9c2c6b2c1ea2b0ba0a7b1f5a9e4';

@@ -1,6 +1,11 @@
-import { legacyToNomadJob } from '../translate/job';
-import { LegacyJobInput } from '../legacy/schema';
-import { SimNomad } from './index';
+/**
+ * `dtle-compat --demo`: the service against a simulated Nomad (the @dtle-compat/sim package, loaded
+ * only here, and this module only for --demo) holding three sample dtle 2.x jobs as the service
+ * itself registers them.
+ */
+import { SimNomad } from '@dtle-compat/sim';
+import { legacyToNomadJob } from './translate/job';
+import { LegacyJobInput } from './legacy/schema';
 
 /** Sample dtle 2.x jobs for the demo (seed 003's shapes; the passwords are placeholders). */
 function sampleJob(name: string, srcHost: string, destHost: string, kafka = false): LegacyJobInput {
@@ -43,6 +48,7 @@ export async function startDemoNomad(): Promise<SimNomad> {
   ];
   for (const input of jobs) {
     const { job } = legacyToNomadJob(input, { dialect: 'src-only', driverName: 'dtle', datacenters: ['dc1'] });
+    // (a spread: the translator's NomadJobWrite is an interface, the simulator takes any api.Job field)
     sim.registerJob({ ...job });
   }
   sim.setTaskStage('orders-sync', 'src', 'job_stage_incr');

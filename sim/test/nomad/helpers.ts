@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { JobInput } from '../../src/nomad/types';
-import { SimNomad, type SimOptions } from '../../src/sim';
+import type { JobInput } from '../../../src/nomad/types';
+import { SimNomad, type SimOptions } from '../../src';
 
 export interface Reply {
   status: number;
@@ -148,19 +148,12 @@ function dedupe(d: ShapeDiff[]): ShapeDiff[] {
 
 /* ------------------------------------------------------------------ seed 000 */
 
-const SEED_DIR = path.resolve(__dirname, 'seed000');
-const SHARED_FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'nomad');
+/** The repository's Nomad captures (test/fixtures/nomad/README.md says where each comes from). */
+const NOMAD_FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'nomad');
 
-/**
- * A real Nomad answer from seed 000: the shared fixture (test/fixtures/nomad) when the fixture
- * helper wrote one, else the copy cut out of the seed in test/sim/seed000.
- */
-export function seedAnswer(name: string, sharedName?: string): unknown {
-  if (sharedName) {
-    const shared = path.join(SHARED_FIXTURES, sharedName);
-    if (existsSync(shared)) return JSON.parse(readFileSync(shared, 'utf8')) as unknown;
-  }
-  return JSON.parse(readFileSync(path.join(SEED_DIR, `${name}.json`), 'utf8')) as unknown;
+/** A real Nomad 1.2 answer captured in seed 000, by its fixture file name. */
+export function seedAnswer(file: string): unknown {
+  return JSON.parse(readFileSync(path.join(NOMAD_FIXTURES, file), 'utf8')) as unknown;
 }
 
 /** A dtle job as dtle-compat writes it (groups src and dest, driver dtle). */

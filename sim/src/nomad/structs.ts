@@ -12,8 +12,8 @@ export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue
 export type JsonObject = { [key: string]: JsonValue };
 
 import type { z } from 'zod';
-import type { Int64Value } from '../legacy/int64';
-import type * as api from '../nomad/types';
+import type { Int64Value } from '../../../src/legacy/int64';
+import type * as api from '../../../src/nomad/types';
 
 /** int64 nanoseconds since the epoch */
 export type UnixNanos = Int64Value;
@@ -354,7 +354,7 @@ export interface AllocNetworkStatus {
 
 /**
  * structs.Allocation. The struct is `omitempty` as a whole (`_struct bool codec:",omitempty"`), so
- * src/sim/shapes.ts drops empty values when it serialises one.
+ * shapes.ts drops empty values when it serialises one.
  */
 export interface Allocation {
   ID: string;

@@ -13,11 +13,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { canonicalJob, DecodeError, multierrorText, validateJob } from './decode';
 import { serverMember, type NodeSpec } from './shapes';
-import { SimServer, type SimFaults, type SimTls } from './server';
+import { SimServer, type SimFaults, type SimTls } from './api';
 import { jobKey, SimState } from './state';
-import type { JobInput } from '../nomad/types';
+import type { JobInput } from '../../../src/nomad/types';
 
-export type { SimFaults, SimTls } from './server';
+export type { SimFaults, SimTls } from './api';
 
 export interface SimOptions {
   /** default 'global' */

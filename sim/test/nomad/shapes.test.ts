@@ -48,8 +48,8 @@ const REMOVED_SINCE_1_2 = [
 
 const DEPLOYMENT_ADDED = ['EvalPriority', 'CreateTime', 'ModifyTime']; // Deployment (1.3, 1.6)
 
-function unexpected(seedName: string, sim: unknown, extraAdded: string[] = [], sharedFixture?: string): string[] {
-  const diffs = diffShapes(shapeOf(seedAnswer(seedName, sharedFixture)), shapeOf(sim));
+function unexpected(fixture: string, sim: unknown, extraAdded: string[] = []): string[] {
+  const diffs = diffShapes(shapeOf(seedAnswer(fixture)), shapeOf(sim));
   const ends = (path: string, p: string) => path === p || path.endsWith('.' + p) || path.endsWith(']' + p) || path.endsWith('[].' + p);
   return diffs
     .filter((d) => {
@@ -75,45 +75,45 @@ afterAll(() => c.close());
 
 describe('shapes against seed 000 (Nomad 1.2 answers), modulo the documented 1.2 → 1.11 changes', () => {
   it('PUT /v1/jobs: JobRegisterResponse', () => {
-    expect(unexpected('jobs-register', registerAnswer)).toEqual([]);
+    expect(unexpected('job-register-response.json', registerAnswer)).toEqual([]);
   });
 
   it('GET /v1/job/{id}: the canonicalised job', async () => {
-    expect(unexpected('job', (await c.get('/v1/job/shape-job')).json)).toEqual([]);
+    expect(unexpected('job-detail.json', (await c.get('/v1/job/shape-job')).json)).toEqual([]);
   });
 
   it('GET /v1/job/{id}/allocations: stubs with TaskStates and events', async () => {
     const list = (await c.get('/v1/job/shape-job/allocations')).json;
-    expect(unexpected('job-allocations-running', list, [], 'runtime-job-allocations-running.json')).toEqual([]);
-    expect(unexpected('job-allocations-pending', list, [], 'runtime-job-allocations-pending.json')).toEqual([]);
+    expect(unexpected('job-allocations-index15.json', list)).toEqual([]);
+    expect(unexpected('job-allocations.json', list)).toEqual([]);
   });
 
   it('GET /v1/job/{id}/evaluations: omitempty evaluations', async () => {
-    expect(unexpected('job-evaluations', (await c.get('/v1/job/shape-job/evaluations')).json, [], 'runtime-job-evaluations.json')).toEqual([]);
+    expect(unexpected('job-evaluations.json', (await c.get('/v1/job/shape-job/evaluations')).json)).toEqual([]);
   });
 
   it('GET /v1/job/{id}/summary', async () => {
-    expect(unexpected('job-summary', (await c.get('/v1/job/shape-job/summary')).json)).toEqual([]);
+    expect(unexpected('job-summary.json', (await c.get('/v1/job/shape-job/summary')).json)).toEqual([]);
   });
 
   it('GET /v1/jobs: JobListStub with JobSummary', async () => {
-    expect(unexpected('jobs-list', (await c.get('/v1/jobs?namespace=default')).json)).toEqual([]);
+    expect(unexpected('jobs-list.json', (await c.get('/v1/jobs?namespace=default')).json)).toEqual([]);
   });
 
   it('GET /v1/job/{id}/deployment', async () => {
-    expect(unexpected('job-deployment', (await c.get('/v1/job/shape-job/deployment')).json, DEPLOYMENT_ADDED)).toEqual([]);
+    expect(unexpected('job-deployment.json', (await c.get('/v1/job/shape-job/deployment')).json, DEPLOYMENT_ADDED)).toEqual([]);
   });
 
   it('GET /v1/allocation/{id}: the omitempty allocation with its job and TaskStates', async () => {
-    expect(unexpected('allocation', (await c.get(`/v1/allocation/${allocId}`)).json, [], 'runtime-allocation.json')).toEqual([]);
+    expect(unexpected('allocation-detail.json', (await c.get(`/v1/allocation/${allocId}`)).json)).toEqual([]);
   });
 
   it('the exceptions are real: every listed change shows up somewhere', async () => {
     const all = [
-      ...diffShapes(shapeOf(seedAnswer('allocation')), shapeOf((await c.get(`/v1/allocation/${allocId}`)).json)),
-      ...diffShapes(shapeOf(seedAnswer('jobs-register')), shapeOf(registerAnswer)),
-      ...diffShapes(shapeOf(seedAnswer('job-allocations-running')), shapeOf((await c.get('/v1/job/shape-job/allocations')).json)),
-      ...diffShapes(shapeOf(seedAnswer('job-summary')), shapeOf((await c.get('/v1/job/shape-job/summary')).json)),
+      ...diffShapes(shapeOf(seedAnswer('allocation-detail.json')), shapeOf((await c.get(`/v1/allocation/${allocId}`)).json)),
+      ...diffShapes(shapeOf(seedAnswer('job-register-response.json')), shapeOf(registerAnswer)),
+      ...diffShapes(shapeOf(seedAnswer('job-allocations-index15.json')), shapeOf((await c.get('/v1/job/shape-job/allocations')).json)),
+      ...diffShapes(shapeOf(seedAnswer('job-summary.json')), shapeOf((await c.get('/v1/job/shape-job/summary')).json)),
     ].map((d) => d.path);
     for (const p of [...ADDED_SINCE_1_2, ...REMOVED_SINCE_1_2]) {
       expect([p, all.some((x) => x === p || x.endsWith('.' + p) || x.endsWith(']' + p) || x.endsWith('[].' + p))]).toEqual([p, true]);

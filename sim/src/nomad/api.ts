@@ -6,12 +6,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import { canonicalJob, DecodeError, decodeWriteRequest, field, isObject, multierrorText, validateJob } from './decode';
-import { GoJsonSyntaxError, goDecode } from './gojson';
-import { nowNanos, parseGoBool, parseGoDuration } from '../nomad/go';
-import { int64, stringifyLegacy } from '../legacy/int64';
+import { GoJsonSyntaxError, goDecode } from '../http/gojson';
+import { nowNanos, parseGoBool, parseGoDuration } from '../../../src/nomad/go';
+import { int64, stringifyLegacy } from '../../../src/legacy/int64';
 import { allocStub, jobStub, NOMAD_REVISION, NOMAD_VERSION, nodeStub, omitEmpty } from './shapes';
 import { allocTerminal, SimHttpError, type SimState } from './state';
-import type { AgentMember, Allocation, Evaluation, Node, StrMap, Variable } from './types';
+import type { AgentMember, Allocation, Evaluation, Node, StrMap, Variable } from './structs';
 
 /** Fault switches (reliability tests). */
 export interface SimFaults {

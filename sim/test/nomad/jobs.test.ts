@@ -541,3 +541,25 @@ describe('state helpers', () => {
     expect(c.sim.calls).toEqual([]);
   });
 });
+
+describe('GET /v1/jobs after a bulk seed', () => {
+  it('lists the seeded jobs, answers the same text while nothing changes, and shows the next change', async () => {
+    const n = await startSim();
+    try {
+      n.sim.seedDtleJobs(30);
+      const first = await n.get('/v1/jobs');
+      const ids = (first.json as Array<{ ID: string }>).map((j) => j.ID);
+      expect(ids).toHaveLength(30);
+      expect([ids[0], ids[29]]).toEqual(['sim-dtle-00001', 'sim-dtle-00030']);
+      expect((await n.get('/v1/jobs')).text).toBe(first.text);
+
+      const del = await n.send('DELETE', '/v1/job/sim-dtle-00001');
+      const after = await n.get('/v1/jobs?prefix=sim-dtle-0000');
+      expect(Number(after.headers.get('x-nomad-index'))).toBeGreaterThanOrEqual(Number(del.headers.get('x-nomad-index')));
+      expect((after.json as Array<{ ID: string; Status: string; Stop: boolean }>)[0]).toMatchObject({ ID: 'sim-dtle-00001', Status: 'dead', Stop: true });
+      expect((await n.get('/v1/jobs')).text).not.toBe(first.text);
+    } finally {
+      await n.close();
+    }
+  });
+});
