@@ -1,51 +1,19 @@
 /**
- * The simulator's HTTP server: Nomad 1.x paths, methods, query parameters, headers, status codes
- * and error texts (command/agent/*_endpoint.go, command/agent/http.go at v1.11.3), answered from
- * SimState. Plain node:http: the raw path is kept, so an encoded `/` (%2F) stays inside one ID.
+ * Nomad 1.x's HTTP API: paths, methods, query parameters, headers, status codes and error texts
+ * (command/agent/*_endpoint.go, command/agent/http.go at v1.11.3), answered from SimState; served
+ * by the agent server every simulated agent shares (../http/server.ts).
  */
-import http from 'node:http';
-import https from 'node:https';
 import { canonicalJob, DecodeError, decodeWriteRequest, field, isObject, multierrorText, validateJob } from './decode';
-import { GoJsonSyntaxError, goDecode } from '../http/gojson';
+import { decodeSegment, parseBody, SimHttpError, type SimFaults, type SimAnswer as Res, type SimRequest as Req } from '../http/server';
 import { nowNanos, parseGoBool, parseGoDuration } from '../../../src/nomad/go';
 import { int64, stringifyLegacy } from '../../../src/legacy/int64';
 import { allocStub, jobStub, NOMAD_REVISION, NOMAD_VERSION, nodeStub, omitEmpty } from './shapes';
-import { allocTerminal, SimHttpError, type SimState } from './state';
+import { allocTerminal, type SimState } from './state';
 import type { AgentMember, Allocation, Evaluation, Node, StrMap, Variable } from './structs';
-
-/** Fault switches (reliability tests). */
-export interface SimFaults {
-  /** delay before every answer */
-  delayMs: number;
-  /** answer every request with this status and `statusBody` (plain text) */
-  status: number | null;
-  statusBody: string;
-  /** answer every request 200 with a body that is not JSON */
-  malformed: boolean;
-  /** no cluster leader: 500 "No cluster leader" except for agent and status calls and ?stale reads */
-  noLeader: boolean;
-  /** Nomad dies mid-request: the connection is destroyed without an answer */
-  hangUp?: boolean;
-  /** the answer breaks off: 200, a Content-Length it never reaches, half a JSON body, then the connection ends */
-  truncated?: boolean;
-}
-
-/** The certificate and key the simulator serves HTTPS with; `ca` + `requestCert` ask callers for a client certificate (mTLS). */
-export interface SimTls {
-  key: string | Buffer;
-  cert: string | Buffer;
-  ca?: string | Buffer;
-  /** refuse callers without a client certificate signed by `ca` */
-  requireClientCert?: boolean;
-}
 
 export interface ServerContext {
   state: SimState;
   faults: SimFaults;
-  calls: Array<{ method: string; path: string; query: string }>;
-  /** the request headers of every call, in the order of `calls` */
-  callHeaders: http.IncomingHttpHeaders[];
-  tls?: SimTls | undefined;
   aclToken: string | undefined;
   tokenAccessor: string;
   blockingMaxWaitMs: number;
@@ -54,28 +22,6 @@ export interface ServerContext {
   agentNode: { name: string; address: string };
 }
 
-interface Req {
-  method: string;
-  /** the path as sent (still percent-encoded) */
-  rawPath: string;
-  query: URLSearchParams;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  abort: AbortSignal;
-}
-
-interface Res {
-  status: number;
-  /** JSON value (written by stringifyLegacy), or already written JSON text */
-  json?: unknown;
-  jsonText?: string;
-  text?: string;
-  headers?: Record<string, string>;
-  /** set X-Nomad-KnownLeader / X-Nomad-LastContact (query meta) */
-  meta?: boolean;
-}
-
-const PLAIN = 'text/plain; charset=utf-8';
 const INVALID_METHOD = 'Invalid method';
 
 const err = (status: number, message: string): SimHttpError => new SimHttpError(status, message);
@@ -113,14 +59,6 @@ function checkUuidPrefix(idPrefix: string, prefix: string): void {
   if (bad !== null) throw err(500, prefix + bad);
 }
 
-function decodeSegment(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 function boolParam(req: Req, name: string): boolean | null {
   const v = req.query.get(name);
   if (v === null || v === '') return null;
@@ -129,110 +67,9 @@ function boolParam(req: Req, name: string): boolean | null {
   return b;
 }
 
-/** The body decoded as Nomad's agent decodes it (Go's json.Decoder; 400 with Go's text). */
-function parseBody(req: Req): unknown {
-  if (req.body === '') throw err(400, 'Request body is empty');
-  try {
-    return goDecode(req.body);
-  } catch (e) {
-    if (e instanceof GoJsonSyntaxError) throw err(400, e.message);
-    throw e;
-  }
-}
-
-export class SimServer {
-  readonly server: http.Server | https.Server;
-
-  constructor(private readonly ctx: ServerContext) {
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
-      void this.handle(req, res);
-    };
-    const tls = ctx.tls;
-    this.server = tls
-      ? https.createServer(
-          { key: tls.key, cert: tls.cert, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.requireClientCert === true, rejectUnauthorized: tls.requireClientCert === true },
-          handler,
-        )
-      : http.createServer(handler);
-    this.server.keepAliveTimeout = 65_000;
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const rawPath = q >= 0 ? url.slice(0, q) : url;
-    const rawQuery = q >= 0 ? url.slice(q + 1) : '';
-    const method = (req.method ?? 'GET').toUpperCase();
-    this.ctx.calls.push({ method, path: rawPath, query: rawQuery });
-    this.ctx.callHeaders.push(req.headers);
-    const abort = new AbortController();
-    res.on('close', () => abort.abort());
-
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
-
-    const faults = this.ctx.faults;
-    if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
-    if (res.destroyed) return;
-    if (faults.hangUp) {
-      req.socket.destroy();
-      return;
-    }
-    if (faults.truncated) {
-      const half = '{"ID":"truncated","TaskGroups":[{"Name":"src","Tasks":[';
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(half.length * 2), 'X-Nomad-Index': String(this.ctx.state.index) });
-      res.write(half, () => req.socket.destroy());
-      return;
-    }
-    if (faults.status !== null) {
-      this.write(res, { status: faults.status, text: faults.statusBody });
-      return;
-    }
-    if (faults.malformed) {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Nomad-Index': String(this.ctx.state.index) });
-      res.end('{"ID": "malformed", "TaskGroups": [');
-      return;
-    }
-
-    const r: Req = { method, rawPath, query: new URLSearchParams(rawQuery), headers: req.headers, body, abort: abort.signal };
-    let out: Res;
-    try {
-      out = await this.route(r);
-    } catch (e) {
-      if (e instanceof SimHttpError) out = { status: e.status, text: e.message };
-      else out = { status: 500, text: e instanceof Error ? e.message : String(e) };
-    }
-    if (res.destroyed) return;
-    this.write(res, out, r);
-  }
-
-  private write(res: http.ServerResponse, out: Res, req?: Req): void {
-    const headers: Record<string, string> = { ...(out.headers ?? {}) };
-    if (out.meta) {
-      headers['X-Nomad-KnownLeader'] = this.ctx.faults.noLeader ? 'false' : 'true';
-      headers['X-Nomad-LastContact'] = '0';
-    }
-    if (out.text !== undefined) {
-      headers['Content-Type'] = PLAIN;
-      res.writeHead(out.status, headers);
-      res.end(out.text);
-      return;
-    }
-    if (out.json === undefined && out.jsonText === undefined) {
-      res.writeHead(out.status, headers);
-      res.end();
-      return;
-    }
-    const prettyParam = req?.query.get('pretty');
-    const pretty = prettyParam !== null && prettyParam !== undefined && prettyParam !== '0';
-    let text: string;
-    if (out.jsonText !== undefined) text = pretty ? stringifyLegacy(JSON.parse(out.jsonText) as unknown, true) + '\n' : out.jsonText;
-    else text = stringifyLegacy(out.json, pretty) + (pretty ? '\n' : '');
-    headers['Content-Type'] = 'application/json';
-    res.writeHead(out.status, headers);
-    res.end(text);
-  }
+/** Nomad's endpoints (the `route` of its AgentServer). */
+export class NomadApi {
+  constructor(private readonly ctx: ServerContext) {}
 
   /* ------------------------------------------------------------------ common parsing */
 
@@ -313,7 +150,9 @@ export class SimServer {
       }
     }
     const res = r.res;
-    return { ...res, meta: true, headers: { ...(res.headers ?? {}), 'X-Nomad-Index': String(r.index) } };
+    // query meta
+    const meta = { 'X-Nomad-Index': String(r.index), 'X-Nomad-KnownLeader': this.ctx.faults.noLeader ? 'false' : 'true', 'X-Nomad-LastContact': '0' };
+    return { ...res, headers: { ...(res.headers ?? {}), ...meta } };
   }
 
   /** A write: region, token, leader. */
@@ -325,7 +164,7 @@ export class SimServer {
 
   /* ------------------------------------------------------------------ routing */
 
-  private async route(req: Req): Promise<Res> {
+  async route(req: Req): Promise<Res> {
     const p = req.rawPath;
     const m = req.method;
     if (p === '/v1/jobs') {
@@ -494,7 +333,7 @@ export class SimServer {
 
   private jobSpecific(req: Req, rest: string): Promise<Res> | Res {
     let suffix = '';
-    for (const s of SimServer.JOB_SUFFIXES) {
+    for (const s of NomadApi.JOB_SUFFIXES) {
       if (rest.endsWith('/' + s) && rest.length > s.length + 1) {
         if (s === 'payload' && !rest.endsWith('/dispatch/payload')) continue;
         suffix = s;

@@ -13,11 +13,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { canonicalJob, DecodeError, multierrorText, validateJob } from './decode';
 import { serverMember, type NodeSpec } from './shapes';
-import { SimServer, type SimFaults, type SimTls } from './api';
+import { AgentServer, noFaults, type SimFaults, type SimTls } from '../http/server';
+import { NomadApi } from './api';
 import { jobKey, SimState } from './state';
+import { NOMAD_MAX_BLOCKING_MS } from '../../../src/nomad/go';
 import type { JobInput } from '../../../src/nomad/types';
 
-export type { SimFaults, SimTls } from './api';
+export { noFaults, type SimFaults, type SimTls } from '../http/server';
 
 export interface SimOptions {
   /** default 'global' */
@@ -32,11 +34,6 @@ export interface SimOptions {
   blockingMaxWaitMs?: number;
   /** serve HTTPS (and ask for client certificates) instead of HTTP */
   tls?: SimTls;
-}
-
-/** Every fault switch off. */
-export function noFaults(): SimFaults {
-  return { delayMs: 0, status: null, statusBody: '', malformed: false, noLeader: false, hangUp: false, truncated: false };
 }
 
 export const DEFAULT_DTLE_VERSION = '4.23.04.3';
@@ -81,7 +78,7 @@ export class SimNomad {
   readonly callHeaders: IncomingHttpHeaders[] = [];
   /** the state behind the HTTP API (tests may inspect it) */
   readonly state: SimState;
-  private readonly http: SimServer;
+  private readonly http: AgentServer;
   private baseUrl = '';
   private seeded = 0;
   private readonly region: string;
@@ -103,18 +100,23 @@ export class SimNomad {
     this.tls = opts.tls !== undefined;
     this.tokenAccessor = opts.aclToken !== undefined ? uuidFrom(`accessor:${opts.aclToken}`) : '';
     const agent = specs[0] ?? { name: 'nomad0', address: '127.0.0.1' };
-    this.http = new SimServer({
+    const api = new NomadApi({
       state: this.state,
       faults: this.faults,
-      calls: this.calls,
-      callHeaders: this.callHeaders,
-      tls: opts.tls,
       aclToken: opts.aclToken,
       tokenAccessor: this.tokenAccessor,
-      blockingMaxWaitMs: opts.blockingMaxWaitMs ?? 300_000,
+      blockingMaxWaitMs: opts.blockingMaxWaitMs ?? NOMAD_MAX_BLOCKING_MS,
       member: serverMember({ name: agent.name, address: agent.address, region: this.region, datacenter, id: randomUUID() }),
       leaderAddr: `${agent.address}:4647`,
       agentNode: { name: agent.name, address: agent.address },
+    });
+    this.http = new AgentServer({
+      tls: opts.tls,
+      faults: this.faults,
+      calls: this.calls,
+      callHeaders: this.callHeaders,
+      route: (req) => api.route(req),
+      faultHeaders: () => ({ 'X-Nomad-Index': String(this.state.index) }),
     });
   }
 

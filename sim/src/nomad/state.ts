@@ -5,6 +5,7 @@
  * queries wait on.
  */
 import { randomUUID } from 'node:crypto';
+import { SimHttpError } from '../http/server';
 import { nowNanos, rfc3339Nano } from '../../../src/nomad/go';
 import { int64, stringifyLegacy } from '../../../src/legacy/int64';
 import {
@@ -26,16 +27,6 @@ import {
 import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, TaskGroup, TaskState, Variable, StrMap } from './structs';
 
 export type Table = 'jobs' | 'job_summary' | 'job_version' | 'evals' | 'allocs' | 'deployment' | 'nodes' | 'variables';
-
-/** An error Nomad answers with a status and a plain-text body. */
-export class SimHttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface JobRecord {
   key: string;
