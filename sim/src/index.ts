@@ -4,6 +4,6 @@
  * texts. Used by the test suite, `dtle-compat --demo` and the benchmark; never by the service.
  *
  *   nomad/  a Nomad 1.x agent (server + client) with the dtle task driver
- *   http/   what every simulated Go agent shares (Go's JSON decoding of request bodies)
+ *   http/   what every simulated Go agent shares: its HTTP server, Go's JSON decoding of bodies
  */
 export { DEFAULT_DTLE_VERSION, SimNomad, dtleTemplate, noFaults, type SimFaults, type SimOptions, type SimTls } from './nomad';

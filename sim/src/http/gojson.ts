@@ -82,64 +82,47 @@ function scanValue(s: string): number {
       while (i < s.length && /[0-9]/.test(s.charAt(i))) i++;
     }
   };
+  /** The elements of an object or an array after its opening bracket, up to the closing one. */
+  const sequence = (close: '}' | ']', element: () => void, afterElement: string): void => {
+    i++;
+    skip();
+    if (i >= s.length) eof();
+    if (s.charAt(i) === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      element();
+      skip();
+      if (i >= s.length) eof();
+      if (s.charAt(i) === ',') {
+        i++;
+        continue;
+      }
+      if (s.charAt(i) === close) {
+        i++;
+        return;
+      }
+      bad(afterElement);
+    }
+  };
+  const member = (): void => {
+    skip();
+    if (i >= s.length) eof();
+    if (s.charAt(i) !== '"') bad('looking for beginning of object key string');
+    string();
+    skip();
+    if (i >= s.length) eof();
+    if (s.charAt(i) !== ':') bad('after object key');
+    i++;
+    value();
+  };
   const value = (): void => {
     skip();
     if (i >= s.length) eof();
     const c = s.charAt(i);
-    if (c === '{') {
-      i++;
-      skip();
-      if (i >= s.length) eof();
-      if (s.charAt(i) === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        skip();
-        if (i >= s.length) eof();
-        if (s.charAt(i) !== '"') bad('looking for beginning of object key string');
-        string();
-        skip();
-        if (i >= s.length) eof();
-        if (s.charAt(i) !== ':') bad('after object key');
-        i++;
-        value();
-        skip();
-        if (i >= s.length) eof();
-        if (s.charAt(i) === ',') {
-          i++;
-          continue;
-        }
-        if (s.charAt(i) === '}') {
-          i++;
-          return;
-        }
-        bad('after object key:value pair');
-      }
-    }
-    if (c === '[') {
-      i++;
-      skip();
-      if (i >= s.length) eof();
-      if (s.charAt(i) === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        skip();
-        if (i >= s.length) eof();
-        if (s.charAt(i) === ',') {
-          i++;
-          continue;
-        }
-        if (s.charAt(i) === ']') {
-          i++;
-          return;
-        }
-        bad('after array element');
-      }
-    }
+    if (c === '{') return sequence('}', member, 'after object key:value pair');
+    if (c === '[') return sequence(']', value, 'after array element');
     if (c === '"') return string();
     if (c === 't') return literal('true');
     if (c === 'f') return literal('false');

@@ -8,8 +8,8 @@ import { decodeSegment, parseBody, SimHttpError, type SimFaults, type SimAnswer 
 import { nowNanos, parseGoBool, parseGoDuration } from '../../../src/nomad/go';
 import { int64, stringifyLegacy } from '../../../src/legacy/int64';
 import { allocStub, jobStub, NOMAD_REVISION, NOMAD_VERSION, nodeStub, omitEmpty } from './shapes';
-import { allocTerminal, type SimState } from './state';
-import type { AgentMember, Allocation, Evaluation, Node, StrMap, Variable } from './structs';
+import { allocTerminal, type JobRecord, type SimState, type Table } from './state';
+import type { AgentMember, Allocation, Evaluation, Job, JobSummary, Node, StrMap, Variable } from './structs';
 
 export interface ServerContext {
   state: SimState;
@@ -23,6 +23,8 @@ export interface ServerContext {
 }
 
 const INVALID_METHOD = 'Invalid method';
+const GET: readonly string[] = ['GET'];
+const WRITE: readonly string[] = ['PUT', 'POST'];
 
 const err = (status: number, message: string): SimHttpError => new SimHttpError(status, message);
 
@@ -164,81 +166,58 @@ export class NomadApi {
 
   /* ------------------------------------------------------------------ routing */
 
+  /** Nomad's paths without an ID: the methods each takes (any other: 405) and its handler. */
+  private readonly exact: ReadonlyMap<string, { methods: readonly string[]; run: (req: Req) => Promise<Res> | Res }> = new Map([
+    ['/v1/jobs', { methods: ['GET', 'PUT', 'POST'], run: (req: Req) => (req.method === 'GET' ? this.jobList(req) : this.jobRegister(req, null)) }],
+    ['/v1/validate/job', { methods: WRITE, run: (req: Req) => this.validate(req) }],
+    ['/v1/allocations', { methods: GET, run: (req: Req) => this.allocList(req) }],
+    ['/v1/evaluations', { methods: GET, run: (req: Req) => this.evalList(req) }],
+    ['/v1/deployments', { methods: GET, run: (req: Req) => this.deploymentList(req) }],
+    ['/v1/nodes', { methods: GET, run: (req: Req) => this.nodeList(req) }],
+    ['/v1/agent/members', { methods: GET, run: (req: Req) => this.agentMembers(req) }],
+    ['/v1/agent/self', { methods: GET, run: (req: Req) => this.agentSelf(req) }],
+    ['/v1/agent/health', { methods: GET, run: () => ({ status: 200, json: { client: { ok: true, message: 'ok' }, server: { ok: true, message: 'ok' } } }) }],
+    ['/v1/status/leader', { methods: GET, run: (req: Req) => this.status(req, this.ctx.faults.noLeader ? '' : this.ctx.leaderAddr) }],
+    ['/v1/status/peers', { methods: GET, run: (req: Req) => this.status(req, [this.ctx.leaderAddr]) }],
+    ['/v1/regions', { methods: GET, run: (req: Req) => this.status(req, [this.ctx.state.region]) }],
+    ['/v1/vars', { methods: GET, run: (req: Req) => this.varList(req) }],
+  ]);
+
+  /** Nomad's paths with an ID (and maybe more) after a prefix: each handler checks its methods. */
+  private readonly prefixed: ReadonlyArray<[string, (req: Req, rest: string) => Promise<Res> | Res]> = [
+    ['/v1/job/', (req, rest) => this.jobSpecific(req, rest)],
+    ['/v1/allocation/', (req, rest) => this.allocSpecific(req, rest)],
+    ['/v1/evaluation/', (req, rest) => this.evalSpecific(req, rest)],
+    ['/v1/deployment/', (req, rest) => this.deploymentSpecific(req, rest)],
+    ['/v1/node/', (req, rest) => this.nodeSpecific(req, rest)],
+    ['/v1/client/allocation/', (req, rest) => this.clientAlloc(req, rest)],
+    ['/v1/var/', (req, rest) => this.varSpecific(req, rest)],
+  ];
+
   async route(req: Req): Promise<Res> {
     const p = req.rawPath;
-    const m = req.method;
-    if (p === '/v1/jobs') {
-      if (m === 'GET') return this.jobList(req);
-      if (m === 'PUT' || m === 'POST') return this.jobRegister(req, null);
-      throw err(405, INVALID_METHOD);
+    const exact = this.exact.get(p);
+    if (exact) {
+      if (!exact.methods.includes(req.method)) throw err(405, INVALID_METHOD);
+      return exact.run(req);
     }
-    if (p.startsWith('/v1/job/')) return this.jobSpecific(req, p.slice('/v1/job/'.length));
-    if (p === '/v1/validate/job') {
-      if (m !== 'PUT' && m !== 'POST') throw err(405, INVALID_METHOD);
-      return this.validate(req);
-    }
-    if (p === '/v1/allocations') {
-      if (m !== 'GET') throw err(405, INVALID_METHOD);
-      return this.allocList(req);
-    }
-    if (p.startsWith('/v1/allocation/')) return this.allocSpecific(req, p.slice('/v1/allocation/'.length));
-    if (p === '/v1/evaluations') {
-      if (m !== 'GET') throw err(405, INVALID_METHOD);
-      return this.evalList(req);
-    }
-    if (p.startsWith('/v1/evaluation/')) return this.evalSpecific(req, p.slice('/v1/evaluation/'.length));
-    if (p === '/v1/deployments') {
-      if (m !== 'GET') throw err(405, INVALID_METHOD);
-      return this.deploymentList(req);
-    }
-    if (p.startsWith('/v1/deployment/')) return this.deploymentSpecific(req, p.slice('/v1/deployment/'.length));
-    if (p === '/v1/nodes') {
-      if (m !== 'GET') throw err(405, INVALID_METHOD);
-      return this.nodeList(req);
-    }
-    if (p.startsWith('/v1/node/')) return this.nodeSpecific(req, p.slice('/v1/node/'.length));
-    if (p === '/v1/agent/members') {
-      if (m !== 'GET') throw err(405, INVALID_METHOD);
-      this.region(req);
-      this.waitParams(req);
-      this.acl(req);
-      return { status: 200, json: { ServerName: this.ctx.agentNode.name, ServerRegion: this.ctx.state.region, ServerDC: this.ctx.state.datacenter, Members: [this.ctx.member] } };
-    }
-    if (p === '/v1/agent/self') {
-      if (m !== 'GET') throw err(405, INVALID_METHOD);
-      this.acl(req);
-      return { status: 200, json: this.agentSelf() };
-    }
-    if (p === '/v1/agent/health') {
-      if (m !== 'GET') throw err(405, INVALID_METHOD);
-      return { status: 200, json: { client: { ok: true, message: 'ok' }, server: { ok: true, message: 'ok' } } };
-    }
-    if (p === '/v1/status/leader') {
-      if (m !== 'GET') throw err(405, INVALID_METHOD);
-      this.region(req);
-      this.waitParams(req);
-      return { status: 200, json: this.ctx.faults.noLeader ? '' : this.ctx.leaderAddr };
-    }
-    if (p === '/v1/status/peers') {
-      if (m !== 'GET') throw err(405, INVALID_METHOD);
-      this.region(req);
-      this.waitParams(req);
-      return { status: 200, json: [this.ctx.leaderAddr] };
-    }
-    if (p === '/v1/regions') {
-      if (m !== 'GET') throw err(405, INVALID_METHOD);
-      this.region(req);
-      this.waitParams(req);
-      return { status: 200, json: [this.ctx.state.region] };
-    }
-    if (p.startsWith('/v1/client/allocation/')) return this.clientAlloc(req, p.slice('/v1/client/allocation/'.length));
-    if (p === '/v1/vars') {
-      if (m !== 'GET') throw err(405, INVALID_METHOD);
-      return this.varList(req);
-    }
-    if (p.startsWith('/v1/var/')) return this.varSpecific(req, p.slice('/v1/var/'.length));
+    for (const [prefix, run] of this.prefixed) if (p.startsWith(prefix)) return run(req, p.slice(prefix.length));
     // command/agent/http.go handleRootFallthrough: anything else is a bare 404
     return { status: 404 };
+  }
+
+  /** /v1/status/leader, /v1/status/peers, /v1/regions: answered by any server, leader or not. */
+  private status(req: Req, json: unknown): Res {
+    this.region(req);
+    this.waitParams(req);
+    return { status: 200, json };
+  }
+
+  private agentMembers(req: Req): Res {
+    this.region(req);
+    this.waitParams(req);
+    this.acl(req);
+    return { status: 200, json: { ServerName: this.ctx.agentNode.name, ServerRegion: this.ctx.state.region, ServerDC: this.ctx.state.datacenter, Members: [this.ctx.member] } };
   }
 
   /* ------------------------------------------------------------------ jobs */
@@ -344,7 +323,7 @@ export class NomadApi {
     const m = req.method;
     switch (suffix) {
       case '':
-        if (m === 'GET') return this.jobRead(req, id);
+        if (m === 'GET') return this.jobPart(req, id, 'jobs', (r) => r.job);
         if (m === 'PUT' || m === 'POST') return this.jobRegister(req, id);
         if (m === 'DELETE') return this.jobDelete(req, id);
         throw err(405, INVALID_METHOD);
@@ -355,7 +334,7 @@ export class NomadApi {
         if (m !== 'GET') throw err(405, INVALID_METHOD);
         return this.jobEvaluations(req, id);
       case 'summary':
-        return this.jobSummary(req, id);
+        return this.jobPart(req, id, 'job_summary', (r) => r.summary);
       case 'versions':
         return this.jobVersions(req, id);
       case 'deployment':
@@ -372,13 +351,15 @@ export class NomadApi {
     }
   }
 
-  private jobRead(req: Req, id: string): Promise<Res> {
+  /** GET /v1/job/{id} and /v1/job/{id}/summary: a job's spec or summary, at its own index. */
+  private jobPart(req: Req, id: string, table: Table, part: (r: JobRecord) => Job | JobSummary): Promise<Res> {
     const ns = this.namespace(req);
     const st = this.ctx.state;
     return this.read(req, () => {
       const r = st.job(ns, id);
-      if (!r) return { index: st.indexOf('jobs'), res: { status: 404, text: 'job not found' } };
-      return { index: Math.max(r.job.ModifyIndex, 1), res: { status: 200, json: r.job } };
+      if (!r) return { index: st.indexOf(table), res: { status: 404, text: 'job not found' } };
+      const json = part(r);
+      return { index: Math.max(json.ModifyIndex, 1), res: { status: 200, json } };
     });
   }
 
@@ -425,16 +406,6 @@ export class NomadApi {
       const r = st.job(ns, id);
       const index = st.indexOf('evals');
       return { index, res: { status: 200, json: r ? st.evalsOfJob(r).map((e) => omitEmpty(e)) : [] } };
-    });
-  }
-
-  private jobSummary(req: Req, id: string): Promise<Res> {
-    const ns = this.namespace(req);
-    const st = this.ctx.state;
-    return this.read(req, () => {
-      const r = st.job(ns, id);
-      if (!r) return { index: st.indexOf('job_summary'), res: { status: 404, text: 'job not found' } };
-      return { index: Math.max(r.summary.ModifyIndex, 1), res: { status: 200, json: r.summary } };
     });
   }
 
@@ -765,7 +736,12 @@ export class NomadApi {
 
   /* ------------------------------------------------------------------ agent */
 
-  private agentSelf(): unknown {
+  private agentSelf(req: Req): Res {
+    this.acl(req);
+    return { status: 200, json: this.agentSelfBody() };
+  }
+
+  private agentSelfBody(): unknown {
     const st = this.ctx.state;
     const addr = this.ctx.agentNode.address;
     return {

@@ -210,24 +210,36 @@ interface ApiUpdate {
   Canary?: number | undefined;
 }
 
-function apiUpdate(o: Record<string, unknown>, ctx: Ctx): ApiUpdate | undefined {
-  const u = struct(o, 'Update', ctx, 'UpdateStrategy');
-  if (!u) return undefined;
-  const c = sub(ctx, 'UpdateStrategy', 'Update');
-  return {
-    Stagger: int(u, 'Stagger', c, 'time.Duration'),
-    MaxParallel: int(u, 'MaxParallel', c),
-    HealthCheck: str(u, 'HealthCheck', c),
-    MinHealthyTime: int(u, 'MinHealthyTime', c, 'time.Duration'),
-    HealthyDeadline: int(u, 'HealthyDeadline', c, 'time.Duration'),
-    ProgressDeadline: int(u, 'ProgressDeadline', c, 'time.Duration'),
-    AutoRevert: bool(u, 'AutoRevert', c),
-    AutoPromote: bool(u, 'AutoPromote', c),
-    Canary: int(u, 'Canary', c),
-  };
+/** The Go type of each field of a flat api struct (numbers, strings and booleans only). */
+type FieldTypes<T> = { [K in keyof T]-?: NonNullable<T[K]> extends number ? 'int' | 'time.Duration' : NonNullable<T[K]> extends string ? 'string' : 'bool' };
+
+/** A flat api struct, each field decoded as Go does (unset when absent or null), in the order given. */
+function flatStruct<T extends object>(o: Record<string, unknown>, name: string, ctx: Ctx, type: string, fields: FieldTypes<T>): Partial<T> | undefined {
+  const v = struct(o, name, ctx, type);
+  if (!v) return undefined;
+  const c = sub(ctx, type, name);
+  const out: Record<string, unknown> = {};
+  for (const [k, goType] of Object.entries(fields) as Array<[string, string]>) {
+    out[k] = goType === 'string' ? str(v, k, c) : goType === 'bool' ? bool(v, k, c) : int(v, k, c, goType);
+  }
+  return out as Partial<T>;
 }
 
-const DEFAULT_UPDATE: Required<ApiUpdate> = {
+function apiUpdate(o: Record<string, unknown>, ctx: Ctx): ApiUpdate | undefined {
+  return flatStruct<ApiUpdate>(o, 'Update', ctx, 'UpdateStrategy', {
+    Stagger: 'time.Duration',
+    MaxParallel: 'int',
+    HealthCheck: 'string',
+    MinHealthyTime: 'time.Duration',
+    HealthyDeadline: 'time.Duration',
+    ProgressDeadline: 'time.Duration',
+    AutoRevert: 'bool',
+    AutoPromote: 'bool',
+    Canary: 'int',
+  });
+}
+
+const DEFAULT_UPDATE: UpdateStrategy = {
   Stagger: 30 * SECOND,
   MaxParallel: 1,
   HealthCheck: 'checks',
@@ -250,21 +262,6 @@ function updateEmpty(u: ApiUpdate | undefined): boolean {
   return Object.values(u).every((v) => v === undefined || v === 0 || v === '' || v === false);
 }
 
-function fullUpdate(u: ApiUpdate): UpdateStrategy {
-  const f = mergeDefined(DEFAULT_UPDATE, u);
-  return {
-    Stagger: f.Stagger,
-    MaxParallel: f.MaxParallel,
-    HealthCheck: f.HealthCheck,
-    MinHealthyTime: f.MinHealthyTime,
-    HealthyDeadline: f.HealthyDeadline,
-    ProgressDeadline: f.ProgressDeadline,
-    AutoRevert: f.AutoRevert,
-    AutoPromote: f.AutoPromote,
-    Canary: f.Canary,
-  };
-}
-
 /* --------------------------------------------------------------------- policies */
 
 function defaultRestart(type: string): RestartPolicy {
@@ -274,16 +271,7 @@ function defaultRestart(type: string): RestartPolicy {
 }
 
 function apiRestart(o: Record<string, unknown>, ctx: Ctx): Partial<RestartPolicy> | undefined {
-  const r = struct(o, 'RestartPolicy', ctx, 'RestartPolicy');
-  if (!r) return undefined;
-  const c = sub(ctx, 'RestartPolicy', 'RestartPolicy');
-  return {
-    Attempts: int(r, 'Attempts', c),
-    Interval: int(r, 'Interval', c, 'time.Duration'),
-    Delay: int(r, 'Delay', c, 'time.Duration'),
-    Mode: str(r, 'Mode', c),
-    RenderTemplates: bool(r, 'RenderTemplates', c),
-  } as Partial<RestartPolicy>;
+  return flatStruct<RestartPolicy>(o, 'RestartPolicy', ctx, 'RestartPolicy', { Attempts: 'int', Interval: 'time.Duration', Delay: 'time.Duration', Mode: 'string', RenderTemplates: 'bool' });
 }
 
 function defaultReschedule(type: string): ReschedulePolicy | null {
@@ -293,31 +281,20 @@ function defaultReschedule(type: string): ReschedulePolicy | null {
 }
 
 function apiReschedule(o: Record<string, unknown>, name: string, ctx: Ctx): Partial<ReschedulePolicy> | undefined {
-  const r = struct(o, name, ctx, 'ReschedulePolicy');
-  if (!r) return undefined;
-  const c = sub(ctx, 'ReschedulePolicy', name);
-  return {
-    Attempts: int(r, 'Attempts', c),
-    Interval: int(r, 'Interval', c, 'time.Duration'),
-    Delay: int(r, 'Delay', c, 'time.Duration'),
-    DelayFunction: str(r, 'DelayFunction', c),
-    MaxDelay: int(r, 'MaxDelay', c, 'time.Duration'),
-    Unlimited: bool(r, 'Unlimited', c),
-  } as Partial<ReschedulePolicy>;
+  return flatStruct<ReschedulePolicy>(o, name, ctx, 'ReschedulePolicy', {
+    Attempts: 'int',
+    Interval: 'time.Duration',
+    Delay: 'time.Duration',
+    DelayFunction: 'string',
+    MaxDelay: 'time.Duration',
+    Unlimited: 'bool',
+  });
 }
 
 const DEFAULT_MIGRATE: MigrateStrategy = { MaxParallel: 1, HealthCheck: 'checks', MinHealthyTime: 10 * SECOND, HealthyDeadline: 5 * MINUTE };
 
 function apiMigrate(o: Record<string, unknown>, ctx: Ctx): Partial<MigrateStrategy> | undefined {
-  const m = struct(o, 'Migrate', ctx, 'MigrateStrategy');
-  if (!m) return undefined;
-  const c = sub(ctx, 'MigrateStrategy', 'Migrate');
-  return {
-    MaxParallel: int(m, 'MaxParallel', c),
-    HealthCheck: str(m, 'HealthCheck', c),
-    MinHealthyTime: int(m, 'MinHealthyTime', c, 'time.Duration'),
-    HealthyDeadline: int(m, 'HealthyDeadline', c, 'time.Duration'),
-  } as Partial<MigrateStrategy>;
+  return flatStruct<MigrateStrategy>(o, 'Migrate', ctx, 'MigrateStrategy', { MaxParallel: 'int', HealthCheck: 'string', MinHealthyTime: 'time.Duration', HealthyDeadline: 'time.Duration' });
 }
 
 /* --------------------------------------------------------------------- tasks */
@@ -459,7 +436,7 @@ function group(o: Record<string, unknown>, ctx: Ctx, job: JobLevel): TaskGroup {
   return {
     Name: str(o, 'Name', ctx) ?? '',
     Count: count,
-    Update: update ? fullUpdate(update) : null,
+    Update: update ? mergeDefined(DEFAULT_UPDATE, update) : null,
     Migrate: migrate,
     Constraints: constraints(o, ctx),
     Scaling: scaling ?? null,

@@ -24,7 +24,7 @@ import {
   stoppedState,
   type NodeSpec,
 } from './shapes';
-import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, TaskGroup, TaskState, Variable, StrMap } from './structs';
+import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, TaskGroup, TaskGroupSummary, TaskState, Variable, StrMap } from './structs';
 
 export type Table = 'jobs' | 'job_summary' | 'job_version' | 'evals' | 'allocs' | 'deployment' | 'nodes' | 'variables';
 
@@ -67,9 +67,44 @@ export interface DeregisterResult {
 export const jobKey = (namespace: string, id: string): string => `${namespace}\u0000${id}`;
 const varKey = (namespace: string, path: string): string => `${namespace}\u0000${path}`;
 
+/** The counter of a job summary's group that an allocation's ClientStatus adds to (the scheduler's summary update). */
+const SUMMARY_COUNTER: ReadonlyMap<string, keyof TaskGroupSummary> = new Map([
+  ['pending', 'Starting'],
+  ['running', 'Running'],
+  ['complete', 'Complete'],
+  ['failed', 'Failed'],
+  ['lost', 'Lost'],
+  ['unknown', 'Unknown'],
+]);
+
 const TERMINAL_CLIENT = new Set(['complete', 'failed', 'lost']);
 export const allocTerminal = (a: Allocation): boolean => a.DesiredStatus === 'stop' || a.DesiredStatus === 'evict' || TERMINAL_CLIENT.has(a.ClientStatus);
 const evalTerminal = (e: Evaluation): boolean => e.Status === 'complete' || e.Status === 'failed' || e.Status === 'canceled';
+
+/** A table as go-memdb iterates one: a Map whose values list in key order (the sort kept until a key comes or goes). */
+export class SortedTable<V> extends Map<string, V> {
+  private sortedKeys: string[] | null = null;
+
+  override set(key: string, value: V): this {
+    if (!this.has(key)) this.sortedKeys = null;
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    this.sortedKeys = null;
+    return super.delete(key);
+  }
+
+  inKeyOrder(): V[] {
+    this.sortedKeys ??= [...this.keys()].sort();
+    const out: V[] = [];
+    for (const k of this.sortedKeys) {
+      const v = this.get(k);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+}
 
 function byId<T extends { ID: string }>(a: T, b: T): number {
   return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
@@ -78,14 +113,12 @@ function byId<T extends { ID: string }>(a: T, b: T): number {
 export class SimState {
   index = 0;
   readonly tableIndex = new Map<Table, number>();
-  readonly jobs = new Map<string, JobRecord>();
-  private sortedJobKeys: string[] | null = null;
+  readonly jobs = new SortedTable<JobRecord>();
   readonly allocs = new Map<string, AllocRecord>();
   readonly evals = new Map<string, Evaluation>();
   readonly deployments = new Map<string, Deployment>();
   readonly nodes: Node[] = [];
-  readonly vars = new Map<string, Variable>();
-  private sortedVarKeys: string[] | null = null;
+  readonly vars = new SortedTable<Variable>();
   /** JSON bodies of GET /v1/jobs, by query, with the index they were made at */
   readonly listCache = new Map<string, { index: number; body: string }>();
   private readonly waiters = new Set<(changed: boolean) => void>();
@@ -174,13 +207,7 @@ export class SimState {
 
   /** Job records sorted as memdb iterates them: by namespace, then ID. */
   jobList(): JobRecord[] {
-    if (this.sortedJobKeys === null) this.sortedJobKeys = [...this.jobs.keys()].sort();
-    const out: JobRecord[] = [];
-    for (const k of this.sortedJobKeys) {
-      const r = this.jobs.get(k);
-      if (r) out.push(r);
-    }
-    return out;
+    return this.jobs.inKeyOrder();
   }
 
   stubJsonOf(r: JobRecord): string {
@@ -218,13 +245,7 @@ export class SimState {
   }
 
   varList(): Variable[] {
-    if (this.sortedVarKeys === null) this.sortedVarKeys = [...this.vars.keys()].sort();
-    const out: Variable[] = [];
-    for (const k of this.sortedVarKeys) {
-      const v = this.vars.get(k);
-      if (v) out.push(v);
-    }
-    return out;
+    return this.vars.inKeyOrder();
   }
 
   /* ------------------------------------------------------------ job writes */
@@ -254,26 +275,8 @@ export class SimState {
       const a = this.allocs.get(id)?.alloc;
       if (!a) continue;
       const s = (groups[a.TaskGroup] ??= emptyGroupSummary());
-      switch (a.ClientStatus) {
-        case 'pending':
-          s.Starting += 1;
-          break;
-        case 'running':
-          s.Running += 1;
-          break;
-        case 'complete':
-          s.Complete += 1;
-          break;
-        case 'failed':
-          s.Failed += 1;
-          break;
-        case 'lost':
-          s.Lost += 1;
-          break;
-        case 'unknown':
-          s.Unknown += 1;
-          break;
-      }
+      const counter = SUMMARY_COUNTER.get(a.ClientStatus);
+      if (counter) s[counter] += 1;
     }
     if (JSON.stringify(groups) !== JSON.stringify(r.summary.Summary)) {
       r.summary = { ...r.summary, Summary: groups, ModifyIndex: index };
@@ -377,7 +380,6 @@ export class SimState {
         deploymentIds: [],
       };
       this.jobs.set(key, r);
-      this.sortedJobKeys = null;
     }
     this.setJob(r, stored);
     r.versions.unshift(stored);
@@ -431,7 +433,6 @@ export class SimState {
     for (const e of r.evalIds) if (!keepEvals.includes(e)) this.evals.delete(e);
     for (const d of r.deploymentIds) this.deployments.delete(d);
     this.jobs.delete(r.key);
-    this.sortedJobKeys = null;
     this.touch(idx, 'jobs', 'job_summary', 'job_version', 'allocs', 'evals', 'deployment');
   }
 
@@ -717,7 +718,6 @@ export class SimState {
       ModifyTime: int64(now),
       Items: { ...items },
     };
-    if (!existing) this.sortedVarKeys = null;
     this.vars.set(key, v);
     return { ok: v };
   }
@@ -733,7 +733,6 @@ export class SimState {
     if (!existing) return { ok: this.indexOf('variables') };
     const idx = this.bump('variables');
     this.vars.delete(key);
-    this.sortedVarKeys = null;
     return { ok: idx };
   }
 
@@ -752,7 +751,6 @@ export class SimState {
       const summary: JobSummary = { JobID: id, Namespace: job.Namespace, Summary: Object.fromEntries(job.TaskGroups.map((tg) => [tg.Name, emptyGroupSummary()])), Children: { Pending: 0, Running: 0, Dead: 0 }, CreateIndex: idx, ModifyIndex: idx };
       this.jobs.set(jobKey(job.Namespace, id), { key: jobKey(job.Namespace, id), job: stored, versions: [stored], summary, stubJson: null, allocIds: [], evalIds: [], deploymentIds: [] });
     }
-    this.sortedJobKeys = null;
     // write the list stubs now, so that the first GET /v1/jobs after a bulk seed is as fast as the next
     for (const id of ids) {
       const r = this.jobs.get(jobKey(template.Namespace, id));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JobInput } from '../../../src/nomad/types';
-import { SimNomad, type SimOptions } from '../../src';
+import { dtleTemplate, SimNomad, type SimOptions } from '../../src';
 
 export interface Reply {
   status: number;
@@ -156,35 +156,9 @@ export function seedAnswer(file: string): unknown {
   return JSON.parse(readFileSync(path.join(NOMAD_FIXTURES, file), 'utf8')) as unknown;
 }
 
-/** A dtle job as dtle-compat writes it (groups src and dest, driver dtle). */
+/** A dtle job as dtle-compat writes it (groups src and dest, driver dtle), with the Meta it adds. */
 export function dtleJob(id: string, over: Partial<JobInput> = {}): JobInput {
-  return {
-    ID: id,
-    Name: id,
-    Type: 'service',
-    Datacenters: ['dc1'],
-    Meta: { dtle_compat_job: '{"Type":"synchronous"}' },
-    TaskGroups: [
-      {
-        Name: 'src',
-        Count: 1,
-        Tasks: [
-          {
-            Name: 'src',
-            Driver: 'dtle',
-            Config: {
-              Gtid: '',
-              ReplicateDoDb: [{ TableSchema: 'db1', Tables: [{ TableName: 'tb1' }] }],
-              SrcConnectionConfig: { Host: '10.0.0.1', Port: 3306, User: 'repl', Password: 'pw' },
-              DestConnectionConfig: { Host: '10.0.0.2', Port: 3306, User: 'repl', Password: 'pw' },
-            },
-          },
-        ],
-      },
-      { Name: 'dest', Count: 1, Tasks: [{ Name: 'dest', Driver: 'dtle', Config: { DestType: 'mysql' } }] },
-    ],
-    ...over,
-  };
+  return { ...dtleTemplate(id, 'dc1'), Meta: { dtle_compat_job: '{"Type":"synchronous"}' }, ...over };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
