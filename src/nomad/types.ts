@@ -13,7 +13,9 @@ const str = z.string().nullish().transform((v) => v ?? '');
 const num = z.number().nullish().transform((v) => v ?? 0);
 const bool = z.boolean().nullish().transform((v) => v ?? false);
 const strMap = z.record(z.string(), z.string()).nullish().transform((v) => v ?? null);
-const jsonObject = z.record(z.string(), z.unknown());
+/** any JSON object, as it is */
+export const JsonObject = z.record(z.string(), z.unknown());
+const jsonObject = JsonObject;
 
 export const Constraint = z.looseObject({ LTarget: str, RTarget: str, Operand: str });
 export type Constraint = z.infer<typeof Constraint>;

@@ -6,7 +6,7 @@
 import type { Express, NextFunction, Request, Response } from 'express';
 import { LegacyHttpError, notFound } from '../legacy/errors';
 import { maskSecrets } from '../translate/mask';
-import { callerToken, callOptions, prefixOf, sendLegacy } from './context';
+import { callerToken, legacyQuery, prefixOf, sendLegacy, type LegacyQuery } from './context';
 import { decodePathId, handle, INVALID_METHOD, type JobSubHandler } from './jobs';
 import { nomadPassthrough } from './passthrough';
 import type { RouteContext } from './types';
@@ -54,12 +54,14 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
 
   jobSub.allocations = async (req, res, id) => {
     requireMethod(req, 'GET');
-    const { allocs, meta } = await runtime.jobAllocations(id, callOptions(req), queryBool(req, 'all'));
+    const { scope, block } = legacyQuery(req);
+    const { allocs, meta } = await runtime.jobAllocations(id, scope, block, queryBool(req, 'all'));
     sendLegacy(req, res, maskSecrets(allocs), meta);
   };
   jobSub.evaluations = async (req, res, id) => {
     requireMethod(req, 'GET');
-    const { evals, meta } = await runtime.jobEvaluations(id, callOptions(req));
+    const { scope, block } = legacyQuery(req);
+    const { evals, meta } = await runtime.jobEvaluations(id, scope, block);
     sendLegacy(req, res, evals, meta);
   };
 
@@ -69,7 +71,8 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
     /^\/v1\/allocations$/,
     handle('/v1/allocations', async (req, res) => {
       requireMethod(req, 'GET');
-      const { allocs, meta } = await runtime.allocations(callOptions(req), prefixOf(req));
+      const { scope, block } = legacyQuery(req);
+      const { allocs, meta } = await runtime.allocations(scope, block, prefixOf(req));
       sendLegacy(req, res, maskSecrets(allocs), meta);
     }),
   );
@@ -78,7 +81,9 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
     /^\/v1\/allocation\//,
     handle('/v1/allocation/{ID}', async (req, res) => {
       requireMethod(req, 'GET');
-      const { alloc, meta } = await runtime.allocation(pathRest(req, '/v1/allocation/'), callOptions(req));
+      const id = pathRest(req, '/v1/allocation/');
+      const { scope, block } = legacyQuery(req);
+      const { alloc, meta } = await runtime.allocation(id, scope, block);
       sendLegacy(req, res, maskSecrets(alloc), meta);
     }),
   );
@@ -89,7 +94,9 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
     handle('/v1/agent/allocation/{ID}/stats', async (req, res) => {
       const tokens = req.path.slice('/v1/agent/allocation/'.length).split('/');
       if (tokens.length !== 2 || tokens[1] !== 'stats') throw notFound(RESOURCE_NOT_FOUND);
-      const stats = await runtime.allocStats(decodePathId(tokens[0] as string), queryText(req, 'task'), callOptions(req));
+      const id = decodePathId(tokens[0] as string);
+      const task = queryText(req, 'task');
+      const stats = await runtime.allocStats(id, task, legacyQuery(req).scope);
       sendLegacy(req, res, stats);
     }),
   );
@@ -100,7 +107,8 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
     /^\/v1\/evaluations$/,
     handle('/v1/evaluations', async (req, res) => {
       requireMethod(req, 'GET');
-      const { evals, meta } = await runtime.evaluations(callOptions(req), prefixOf(req));
+      const { scope, block } = legacyQuery(req);
+      const { evals, meta } = await runtime.evaluations(scope, block, prefixOf(req));
       sendLegacy(req, res, evals, meta);
     }),
   );
@@ -111,13 +119,16 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
       return handle('/v1/evaluation/{ID}/allocations', async () => {
         requireMethod(req, 'GET');
         const id = decodePathId(rest.slice(0, -'/allocations'.length));
-        const { allocs, meta } = await runtime.evaluationAllocations(id, callOptions(req));
+        const { scope, block } = legacyQuery(req);
+        const { allocs, meta } = await runtime.evaluationAllocations(id, scope, block);
         sendLegacy(req, res, maskSecrets(allocs), meta);
       })(req, res, next);
     }
     handle('/v1/evaluation/{ID}', async () => {
       requireMethod(req, 'GET');
-      const { eval: evaluation, meta } = await runtime.evaluation(decodePathId(rest), callOptions(req));
+      const id = decodePathId(rest);
+      const { scope, block } = legacyQuery(req);
+      const { eval: evaluation, meta } = await runtime.evaluation(id, scope, block);
       sendLegacy(req, res, evaluation, meta);
     })(req, res, next);
   });
@@ -128,7 +139,8 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
     /^\/v1\/nodes$/,
     handle('/v1/nodes', async (req, res) => {
       requireMethod(req, 'GET');
-      const { nodes, meta } = await runtime.nodes(callOptions(req), prefixOf(req));
+      const { scope, block } = legacyQuery(req);
+      const { nodes, meta } = await runtime.nodes(scope, block, prefixOf(req));
       sendLegacy(req, res, nodes, meta);
     }),
   );
@@ -139,56 +151,47 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
     if (rest.endsWith('/evaluate')) {
       return handle('/v1/node/{ID}/evaluate', async () => {
         requireMethod(req, 'PUT', 'POST');
-        const { response, meta } = await runtime.nodeEvaluate(decodePathId(rest.slice(0, -'/evaluate'.length)), callOptions(req));
+        const id = decodePathId(rest.slice(0, -'/evaluate'.length));
+        const { response, meta } = await runtime.nodeEvaluate(id, legacyQuery(req).scope);
         sendLegacy(req, res, response, meta);
       })(req, res, next);
     }
     if (rest.endsWith('/allocations')) {
       return handle('/v1/node/{ID}/allocations', async () => {
         requireMethod(req, 'GET');
-        const { allocs, meta } = await runtime.nodeAllocations(decodePathId(rest.slice(0, -'/allocations'.length)), callOptions(req));
+        const id = decodePathId(rest.slice(0, -'/allocations'.length));
+        const { scope, block } = legacyQuery(req);
+        const { allocs, meta } = await runtime.nodeAllocations(id, scope, block);
         sendLegacy(req, res, maskSecrets(allocs), meta);
       })(req, res, next);
     }
     handle('/v1/node/{ID}', async () => {
       requireMethod(req, 'GET');
-      const { node, meta } = await runtime.node(decodePathId(rest), callOptions(req));
+      const id = decodePathId(rest);
+      const { scope, block } = legacyQuery(req);
+      const { node, meta } = await runtime.node(id, scope, block);
       sendLegacy(req, res, node, meta);
     })(req, res, next);
   });
 
   /* ---------------------------------------------------------------- agent and status */
 
-  const read = <T>(route: string, f: (req: Request) => Promise<{ body: T; meta: Parameters<typeof sendLegacy>[3] }>) =>
+  /** A GET of the agent or status, answered in 2.x's shape. */
+  const read = (route: string, f: (q: LegacyQuery) => Promise<{ body: unknown; meta: Parameters<typeof sendLegacy>[3] }>) =>
     app.all(
       new RegExp(`^${route.replace(/\//g, '\\/')}$`),
       handle(route, async (req, res) => {
         requireMethod(req, 'GET');
-        const { body, meta } = await f(req);
+        const { body, meta } = await f(legacyQuery(req));
         sendLegacy(req, res, body, meta);
       }),
     );
 
-  read('/v1/self', async (req) => {
-    const { self, meta } = await runtime.self(callOptions(req));
-    return { body: self, meta };
-  });
-  read('/v1/members', async (req) => {
-    const { members, meta } = await runtime.members(callOptions(req));
-    return { body: members, meta };
-  });
-  read('/v1/regions', async (req) => {
-    const { regions, meta } = await runtime.regions(callOptions(req));
-    return { body: regions, meta };
-  });
-  read('/v1/leader', async (req) => {
-    const { leader, meta } = await runtime.leader(callOptions(req));
-    return { body: leader, meta };
-  });
-  read('/v1/peers', async (req) => {
-    const { peers, meta } = await runtime.peers(callOptions(req));
-    return { body: peers, meta };
-  });
+  read('/v1/self', ({ scope, block }) => runtime.self(scope, block));
+  read('/v1/members', ({ scope, block }) => runtime.members(scope, block));
+  read('/v1/regions', ({ scope, block }) => runtime.status('/v1/regions', scope, block));
+  read('/v1/leader', ({ scope, block }) => runtime.status('/v1/status/leader', scope, block));
+  read('/v1/peers', ({ scope, block }) => runtime.status('/v1/status/peers', scope, block));
 
   /* ---------------------------------------------------------------- passthrough to Nomad */
 

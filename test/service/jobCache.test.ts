@@ -106,9 +106,9 @@ describe('GET /v1/jobs upstream calls (counted at the simulated Nomad)', () => {
   it('with the background watches running, a warm list is exactly one Nomad call, and changes made elsewhere show in the next list', async () => {
     h = await startHarness();
     h.sim.seedDtleJobs(N);
-    const stops = [h.built.services.jobs.startWatch(), h.built.services.jobs.paused.startWatch()];
+    const stops = [h.built.services.jobReads.startWatch(), h.built.services.pauseStore.startWatch()];
     try {
-      await until(() => h.built.services.jobs.cache.size === N);
+      await until(() => h.built.services.jobReads.cache.size === N);
       await until(() => h.sim.calls.some((c) => c.path === '/v1/vars' && /index=/.test(c.query)));
       // let the paused-job watch's first (non-blocking) answer land
       await new Promise((r) => setTimeout(r, 50));
@@ -120,7 +120,7 @@ describe('GET /v1/jobs upstream calls (counted at the simulated Nomad)', () => {
 
       // a job registered straight into Nomad: the watch reads its spec ahead of the next list
       h.sim.seedDtleJobs(1);
-      await until(() => h.built.services.jobs.cache.size === N + 1);
+      await until(() => h.built.services.jobReads.cache.size === N + 1);
       h.sim.resetCalls();
       const grown = record(await request(h.built.app).get('/v1/jobs'));
       expect(grown.body).toHaveLength(N + 1);
@@ -132,7 +132,7 @@ describe('GET /v1/jobs upstream calls (counted at the simulated Nomad)', () => {
       expect(del.status).toBe(200);
       const shrunk = record(await request(h.built.app).get('/v1/jobs'));
       expect((shrunk.body as Array<{ ID: string }>).map((j) => j.ID)).not.toContain('sim-dtle-00001');
-      await until(() => h.built.services.jobs.cache.size === N);
+      await until(() => h.built.services.jobReads.cache.size === N);
     } finally {
       for (const stop of stops) stop();
     }
@@ -159,7 +159,7 @@ describe('GET /v1/jobs upstream calls (counted at the simulated Nomad)', () => {
     h.sim.seedDtleJobs(3);
     const first = record(await request(h.built.app).get('/v1/jobs'));
     const pretty = record(await request(h.built.app).get('/v1/jobs?pretty'));
-    expect(h.built.services.jobs.listMemoSize).toBe(2);
+    expect(h.built.services.jobReads.listMemoSize).toBe(2);
     h.sim.resetCalls();
     const again = record(await request(h.built.app).get('/v1/jobs'));
     expect(again.text).toBe(first.text);
@@ -169,7 +169,7 @@ describe('GET /v1/jobs upstream calls (counted at the simulated Nomad)', () => {
     expect(changed.text).not.toBe(first.text);
     expect(Number(changed.headers['x-udup-index'])).toBeGreaterThan(Number(first.headers['x-udup-index']));
     // both answers at the old index are gone, the plain one at the new index is kept
-    expect(h.built.services.jobs.listMemoSize).toBe(1);
+    expect(h.built.services.jobReads.listMemoSize).toBe(1);
     expect(pretty.text).toContain('\n');
   });
 
@@ -225,7 +225,7 @@ describe('GET /v1/jobs upstream calls (counted at the simulated Nomad)', () => {
     h.sim.seedDtleJobs(25);
     const res = record(await request(h.built.app).get('/v1/jobs'));
     expect(res.body).toHaveLength(25);
-    expect(h.built.services.jobs.cache.size).toBe(10);
+    expect(h.built.services.jobReads.cache.size).toBe(10);
     const metrics = await request(h.built.app).get('/metrics');
     expect(metrics.text).toMatch(/^dtle_compat_cache_evictions_total\{cache="jobs"\} 15$/m);
     expect(metrics.text).toMatch(/^dtle_compat_cache_entries\{cache="jobs"\} 10$/m);
