@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { LegacyJob } from '../legacy/types';
+import type { LegacyJobSpec } from '../legacy/types';
 import type { AllocJobView } from '../translate/alloc';
 
 /**
@@ -10,7 +10,7 @@ export interface CachedJob {
   jobModifyIndex: number;
   modifyIndex: number;
   /**
-   * the legacy job with every secret masked, as JSON text (a tenth of the memory of the object
+   * the legacy job's spec fields with every secret masked, as JSON text (a tenth of the memory of the object
    * graph; parsed again only when a list is rebuilt), or null when the job is not a dtle job
    */
   masked: string | null;
@@ -18,9 +18,9 @@ export interface CachedJob {
   view: AllocJobView | null;
 }
 
-/** The masked legacy job of an entry. */
-export function maskedJob(entry: CachedJob): LegacyJob | null {
-  return entry.masked === null ? null : (JSON.parse(entry.masked) as LegacyJob);
+/** The masked legacy spec of an entry (JSON this service wrote). */
+export function maskedJob(entry: CachedJob): LegacyJobSpec | null {
+  return entry.masked === null ? null : (JSON.parse(entry.masked) as LegacyJobSpec);
 }
 
 /**

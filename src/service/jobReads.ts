@@ -15,9 +15,9 @@ import { nomadPath, type Blocking, type NomadClient, type QueryMeta, type Scope 
 import { NomadError } from '../nomad/errors';
 import { Job, JobList, type JobListStub } from '../nomad/types';
 import { notFound } from '../legacy/errors';
-import type { LegacyJob, LegacyJobListStub } from '../legacy/types';
+import type { LegacyJob, LegacyJobListStub, LegacyJobSpec } from '../legacy/types';
 import { maskSecrets } from '../translate/mask';
-import { PAUSED_STATUS, legacyListStub, nomadJobToLegacy } from '../translate/job';
+import { legacyListStub, nomadJobToLegacy, nomadSpecToLegacy } from '../translate/job';
 import { allocJobView, type AllocJobView } from '../translate/alloc';
 import { JobSpecCache, maskedJob, type CachedJob } from './jobCache';
 import { InFlight } from './inflight';
@@ -134,7 +134,7 @@ export class JobReads {
     const flight = [key, jobModifyIndex, this.deps.nomad.tokenFor(scope.token) ?? ''].join('\u0000');
     return this.reading.run(flight, async () => {
       const { data } = await this.readNow(id, scope);
-      const entry = this.entryOf(data, nomadJobToLegacy(data, this.deps.config.dtle_drivers));
+      const entry = this.entryOf(data, nomadSpecToLegacy(data, this.deps.config.dtle_drivers));
       this.cache.set(key, entry);
       this.noteCacheSize();
       return entry;
@@ -146,7 +146,7 @@ export class JobReads {
     return this.deps.nomad.get(nomadPath`/v1/job/${id}`, Job, { scope, op: 'job.read' });
   }
 
-  private entryOf(job: Job, legacy: LegacyJob | null): CachedJob {
+  private entryOf(job: Job, legacy: LegacyJobSpec | null): CachedJob {
     const view = legacy ? allocJobView(job, this.deps.config.dtle_drivers) : null;
     return {
       jobModifyIndex: job.JobModifyIndex,
@@ -180,7 +180,7 @@ export class JobReads {
    * A cached job of any JobModifyIndex, for per-item views that only need a job's task layout
    * (which task group is Src, which Dest) and masked fields, e.g. the legacy allocation lists.
    */
-  cachedView(id: string, scope: Scope): { view: AllocJobView; masked: LegacyJob } | undefined {
+  cachedView(id: string, scope: Scope): { view: AllocJobView; masked: LegacyJobSpec } | undefined {
     const e = this.cache.latest(this.keyOf(id, scope));
     const masked = e && e.view ? maskedJob(e) : null;
     return e && e.view && masked ? { view: e.view, masked } : undefined;
@@ -267,7 +267,7 @@ export class JobReads {
     if (pausedIds.size > 0) {
       const wanted = new Map([...pausedIds].filter(([id]) => !prefix || id.startsWith(prefix)));
       for (const entry of await this.deps.pauseStore.orphans(wanted, live, scope)) {
-        const legacy = nomadJobToLegacy(entry.spec, this.deps.config.dtle_drivers);
+        const legacy = nomadSpecToLegacy(entry.spec, this.deps.config.dtle_drivers);
         if (legacy) jobs.push(legacyListStub(entry.spec, maskSecrets(legacy), true));
       }
       jobs.sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0));
@@ -285,9 +285,9 @@ export class JobReads {
       // garbage-collected while paused: the saved spec answers
       const entry = await this.pausedEntry(id, scope);
       if (entry) {
-        const legacy = nomadJobToLegacy(entry.spec, this.deps.config.dtle_drivers);
+        const legacy = nomadJobToLegacy(entry.spec, this.deps.config.dtle_drivers, true);
         if (!legacy) throw notFound(JOB_NOT_FOUND);
-        return { job: { ...legacy, Status: PAUSED_STATUS }, raw: null, meta: { index: String(entry.modifyIndex), knownLeader: null, lastContact: null }, paused: entry };
+        return { job: legacy, raw: null, meta: { index: String(entry.modifyIndex), knownLeader: null, lastContact: null }, paused: entry };
       }
       // No saved spec either. A resume registers the job before it deletes the spec, so one that
       // ran between the two reads has left the job in Nomad: read it once more (seen on a real
@@ -299,10 +299,12 @@ export class JobReads {
         throw again;
       }
     }
-    const legacy = nomadJobToLegacy(res.data, this.deps.config.dtle_drivers);
-    if (legacy === null) throw notFound(JOB_NOT_FOUND);
-    this.cache.set(this.keyOf(id, scope), this.entryOf(res.data, legacy));
+    const spec = nomadSpecToLegacy(res.data, this.deps.config.dtle_drivers);
+    if (spec === null) throw notFound(JOB_NOT_FOUND);
+    this.cache.set(this.keyOf(id, scope), this.entryOf(res.data, spec));
     const paused = res.data.Stop ? await this.pausedEntry(id, scope) : null;
-    return { job: paused ? { ...legacy, Status: PAUSED_STATUS } : legacy, raw: res.data, meta: res.meta, paused };
+    const job = nomadJobToLegacy(res.data, this.deps.config.dtle_drivers, paused !== null);
+    if (job === null) throw notFound(JOB_NOT_FOUND);
+    return { job, raw: res.data, meta: res.meta, paused };
   }
 }

@@ -30,6 +30,7 @@ import type {
   LegacyAllocStatistics,
   LegacyEvaluation,
   LegacyJob,
+  LegacyJobSpec,
   LegacyNode,
   LegacyNodeListStub,
   LegacyNodeUpdateResponse,
@@ -61,7 +62,7 @@ export const NODE_NOT_FOUND = 'node not found';
 /** What the runtime routes know about one dtle job. */
 interface JobInfo {
   view: AllocJobView;
-  legacy: LegacyJob;
+  legacy: LegacyJobSpec;
 }
 
 /** The query meta of an answer made without Nomad (nothing found). */
@@ -95,7 +96,8 @@ export class RuntimeService {
     return { advertiseAddr: this.deps.config.advertise_addr, apiAddr: this.deps.config.api_addr };
   }
 
-  private infoOf(job: Job): JobInfo | null {
+  /** An allocation's job: its legacy view and the whole 2.x job (allocations embed it). */
+  private infoOf(job: Job): (JobInfo & { legacy: LegacyJob }) | null {
     const view = allocJobView(job, this.drivers);
     const legacy = view ? nomadJobToLegacy(job, this.drivers) : null;
     return view && legacy ? { view, legacy } : null;

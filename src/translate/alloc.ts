@@ -18,7 +18,8 @@ import type {
   LegacyTaskType,
 } from '../legacy/types';
 import { int64 } from '../legacy/int64';
-import { isSecretKey, redactText } from '../logging/redact';
+import { redactText } from '../logging/redact';
+import { secretValuesOf } from './mask';
 import { dtleTasksOf } from './job';
 import { legacyTime, nanosToRfc3339 } from './time';
 
@@ -32,17 +33,6 @@ export interface AllocJobView {
   tasks: ReadonlyMap<string, LegacyTaskType>;
   /** secret values of the job's task configs: scrubbed from event texts */
   secrets: readonly string[];
-}
-
-/** Every secret-keyed scalar value inside a JSON value (passwords of task configs). */
-export function secretValuesOf(value: unknown, out: Set<string> = new Set()): string[] {
-  if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (isSecretKey(k) && (typeof v === 'string' || typeof v === 'number') && String(v) !== '' && String(v) !== '*') out.add(String(v));
-      else secretValuesOf(v, out);
-    }
-  }
-  return [...out];
 }
 
 /** The view of a dtle job (null when the job is not a dtle job). */

@@ -6,11 +6,10 @@ import {
   legacyAllocation,
   legacyAllocStub,
   legacyTaskEvent,
-  secretValuesOf,
   type AllocJobView,
 } from '../../src/translate/alloc';
 import { nomadJobToLegacy } from '../../src/translate/job';
-import { maskSecrets } from '../../src/translate/mask';
+import { maskSecrets, secretValuesOf } from '../../src/translate/mask';
 import { legacyFixture, nomadFixture, sortedKeys, storedSeedJob, typesOf } from '../support/runtimeFixtures';
 
 const PASSWORD = 'CANARY-pw-7f3a';
