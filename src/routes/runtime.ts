@@ -9,6 +9,7 @@ import { maskSecrets } from '../translate/mask';
 import { callerToken, legacyQuery, prefixOf, sendLegacy, type LegacyQuery } from './context';
 import { decodePathId, handle, INVALID_METHOD, type JobSubHandler } from './jobs';
 import { nomadPassthrough } from './passthrough';
+import type { Answer } from '../service/runtime';
 import type { RouteContext } from './types';
 
 /** 2.x's answer for a path under /v1/agent/allocation/ that is not `{ID}/stats`. */
@@ -50,42 +51,47 @@ function bare(res: Response, status: number): void {
 export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: Record<string, JobSubHandler>): void {
   const runtime = ctx.services.runtime;
 
+  /**
+   * A legacy read, after its method check and path ID: the caller's query, the service's answer,
+   * masked when it carries job specs.
+   */
+  const answer = async (req: Request, res: Response, read: (q: LegacyQuery) => Promise<Answer<unknown>>, masked = false) => {
+    const { body, meta } = await read(legacyQuery(req));
+    sendLegacy(req, res, masked ? maskSecrets(body) : body, meta);
+  };
+  /** A GET route of its own (the path names no ID). */
+  const get = (path: RegExp, route: string, read: (q: LegacyQuery, req: Request) => Promise<Answer<unknown>>, masked = false) =>
+    app.all(
+      path,
+      handle(route, async (req, res) => {
+        requireMethod(req, 'GET');
+        await answer(req, res, (q) => read(q, req), masked);
+      }),
+    );
+  /** A route under a prefix whose path names an ID (percent-decoded before the query is read). */
+  const byId = (route: string, methods: string[], id: () => string, read: (id: string, q: LegacyQuery) => Promise<Answer<unknown>>, masked = false) =>
+    handle(route, async (req, res) => {
+      requireMethod(req, ...methods);
+      const decoded = id();
+      await answer(req, res, (q) => read(decoded, q), masked);
+    });
+
   /* ---------------------------------------------------------------- /v1/job/{ID}/… */
 
   jobSub.allocations = async (req, res, id) => {
     requireMethod(req, 'GET');
-    const { scope, block } = legacyQuery(req);
-    const { allocs, meta } = await runtime.jobAllocations(id, scope, block, queryBool(req, 'all'));
-    sendLegacy(req, res, maskSecrets(allocs), meta);
+    await answer(req, res, ({ scope, block }) => runtime.jobAllocations(id, scope, block, queryBool(req, 'all')), true);
   };
   jobSub.evaluations = async (req, res, id) => {
     requireMethod(req, 'GET');
-    const { scope, block } = legacyQuery(req);
-    const { evals, meta } = await runtime.jobEvaluations(id, scope, block);
-    sendLegacy(req, res, evals, meta);
+    await answer(req, res, ({ scope, block }) => runtime.jobEvaluations(id, scope, block));
   };
 
   /* ---------------------------------------------------------------- allocations */
 
-  app.all(
-    /^\/v1\/allocations$/,
-    handle('/v1/allocations', async (req, res) => {
-      requireMethod(req, 'GET');
-      const { scope, block } = legacyQuery(req);
-      const { allocs, meta } = await runtime.allocations(scope, block, prefixOf(req));
-      sendLegacy(req, res, maskSecrets(allocs), meta);
-    }),
-  );
-
-  app.all(
-    /^\/v1\/allocation\//,
-    handle('/v1/allocation/{ID}', async (req, res) => {
-      requireMethod(req, 'GET');
-      const id = pathRest(req, '/v1/allocation/');
-      const { scope, block } = legacyQuery(req);
-      const { alloc, meta } = await runtime.allocation(id, scope, block);
-      sendLegacy(req, res, maskSecrets(alloc), meta);
-    }),
+  get(/^\/v1\/allocations$/, '/v1/allocations', ({ scope, block }, req) => runtime.allocations(scope, block, prefixOf(req)), true);
+  app.all(/^\/v1\/allocation\//, (req: Request, res: Response, next: NextFunction) =>
+    byId('/v1/allocation/{ID}', ['GET'], () => pathRest(req, '/v1/allocation/'), (id, { scope, block }) => runtime.allocation(id, scope, block), true)(req, res, next),
   );
 
   // 2.x: no method check here; `{ID}/stats` only, anything else `resource not found`
@@ -103,95 +109,37 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
 
   /* ---------------------------------------------------------------- evaluations */
 
-  app.all(
-    /^\/v1\/evaluations$/,
-    handle('/v1/evaluations', async (req, res) => {
-      requireMethod(req, 'GET');
-      const { scope, block } = legacyQuery(req);
-      const { evals, meta } = await runtime.evaluations(scope, block, prefixOf(req));
-      sendLegacy(req, res, evals, meta);
-    }),
-  );
-
+  get(/^\/v1\/evaluations$/, '/v1/evaluations', ({ scope, block }, req) => runtime.evaluations(scope, block, prefixOf(req)));
   app.all(/^\/v1\/evaluation\//, (req: Request, res: Response, next: NextFunction) => {
     const rest = req.path.slice('/v1/evaluation/'.length);
-    if (rest.endsWith('/allocations')) {
-      return handle('/v1/evaluation/{ID}/allocations', async () => {
-        requireMethod(req, 'GET');
-        const id = decodePathId(rest.slice(0, -'/allocations'.length));
-        const { scope, block } = legacyQuery(req);
-        const { allocs, meta } = await runtime.evaluationAllocations(id, scope, block);
-        sendLegacy(req, res, maskSecrets(allocs), meta);
-      })(req, res, next);
-    }
-    handle('/v1/evaluation/{ID}', async () => {
-      requireMethod(req, 'GET');
-      const id = decodePathId(rest);
-      const { scope, block } = legacyQuery(req);
-      const { eval: evaluation, meta } = await runtime.evaluation(id, scope, block);
-      sendLegacy(req, res, evaluation, meta);
-    })(req, res, next);
+    const inner = rest.endsWith('/allocations')
+      ? byId('/v1/evaluation/{ID}/allocations', ['GET'], () => decodePathId(rest.slice(0, -'/allocations'.length)), (id, { scope, block }) => runtime.evaluationAllocations(id, scope, block), true)
+      : byId('/v1/evaluation/{ID}', ['GET'], () => decodePathId(rest), (id, { scope, block }) => runtime.evaluation(id, scope, block));
+    inner(req, res, next);
   });
 
   /* ---------------------------------------------------------------- nodes */
 
-  app.all(
-    /^\/v1\/nodes$/,
-    handle('/v1/nodes', async (req, res) => {
-      requireMethod(req, 'GET');
-      const { scope, block } = legacyQuery(req);
-      const { nodes, meta } = await runtime.nodes(scope, block, prefixOf(req));
-      sendLegacy(req, res, nodes, meta);
-    }),
-  );
-
+  get(/^\/v1\/nodes$/, '/v1/nodes', ({ scope, block }, req) => runtime.nodes(scope, block, prefixOf(req)));
   // 2.x dispatched on the suffix: /evaluate, /allocations, else the node itself (so /drain & co. are "node not found")
   app.all(/^\/v1\/node\//, (req: Request, res: Response, next: NextFunction) => {
     const rest = req.path.slice('/v1/node/'.length);
-    if (rest.endsWith('/evaluate')) {
-      return handle('/v1/node/{ID}/evaluate', async () => {
-        requireMethod(req, 'PUT', 'POST');
-        const id = decodePathId(rest.slice(0, -'/evaluate'.length));
-        const { response, meta } = await runtime.nodeEvaluate(id, legacyQuery(req).scope);
-        sendLegacy(req, res, response, meta);
-      })(req, res, next);
-    }
-    if (rest.endsWith('/allocations')) {
-      return handle('/v1/node/{ID}/allocations', async () => {
-        requireMethod(req, 'GET');
-        const id = decodePathId(rest.slice(0, -'/allocations'.length));
-        const { scope, block } = legacyQuery(req);
-        const { allocs, meta } = await runtime.nodeAllocations(id, scope, block);
-        sendLegacy(req, res, maskSecrets(allocs), meta);
-      })(req, res, next);
-    }
-    handle('/v1/node/{ID}', async () => {
-      requireMethod(req, 'GET');
-      const id = decodePathId(rest);
-      const { scope, block } = legacyQuery(req);
-      const { node, meta } = await runtime.node(id, scope, block);
-      sendLegacy(req, res, node, meta);
-    })(req, res, next);
+    const idBefore = (suffix: string) => () => decodePathId(rest.slice(0, -suffix.length));
+    const inner = rest.endsWith('/evaluate')
+      ? byId('/v1/node/{ID}/evaluate', ['PUT', 'POST'], idBefore('/evaluate'), (id, { scope }) => runtime.nodeEvaluate(id, scope))
+      : rest.endsWith('/allocations')
+        ? byId('/v1/node/{ID}/allocations', ['GET'], idBefore('/allocations'), (id, { scope, block }) => runtime.nodeAllocations(id, scope, block), true)
+        : byId('/v1/node/{ID}', ['GET'], () => decodePathId(rest), (id, { scope, block }) => runtime.node(id, scope, block));
+    inner(req, res, next);
   });
 
   /* ---------------------------------------------------------------- agent and status */
 
-  /** A GET of the agent or status, answered in 2.x's shape. */
-  const read = (route: string, f: (q: LegacyQuery) => Promise<{ body: unknown; meta: Parameters<typeof sendLegacy>[3] }>) =>
-    app.all(
-      new RegExp(`^${route.replace(/\//g, '\\/')}$`),
-      handle(route, async (req, res) => {
-        requireMethod(req, 'GET');
-        const { body, meta } = await f(legacyQuery(req));
-        sendLegacy(req, res, body, meta);
-      }),
-    );
-
-  read('/v1/self', ({ scope, block }) => runtime.self(scope, block));
-  read('/v1/members', ({ scope, block }) => runtime.members(scope, block));
-  read('/v1/regions', ({ scope, block }) => runtime.status('/v1/regions', scope, block));
-  read('/v1/leader', ({ scope, block }) => runtime.status('/v1/status/leader', scope, block));
-  read('/v1/peers', ({ scope, block }) => runtime.status('/v1/status/peers', scope, block));
+  get(/^\/v1\/self$/, '/v1/self', ({ scope, block }) => runtime.self(scope, block));
+  get(/^\/v1\/members$/, '/v1/members', ({ scope, block }) => runtime.members(scope, block));
+  get(/^\/v1\/regions$/, '/v1/regions', ({ scope, block }) => runtime.status('/v1/regions', scope, block));
+  get(/^\/v1\/leader$/, '/v1/leader', ({ scope, block }) => runtime.status('/v1/status/leader', scope, block));
+  get(/^\/v1\/peers$/, '/v1/peers', ({ scope, block }) => runtime.status('/v1/status/peers', scope, block));
 
   /* ---------------------------------------------------------------- passthrough to Nomad */
 
@@ -232,14 +180,17 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
   /* ---------------------------------------------------------------- 2.x-only features */
 
   const unsupported = (feature: string) => new LegacyHttpError(501, unsupportedText(feature));
+  /** A 2.x feature without a counterpart: 405 for another method, else 501 naming it. */
+  const unsupportedRoute = (path: RegExp, route: string, method: string, feature: string) =>
+    app.all(
+      path,
+      handle(route, async (req) => {
+        requireMethod(req, method);
+        throw unsupported(feature);
+      }),
+    );
 
-  app.all(
-    /^\/v1\/login$/,
-    handle('/v1/login', async (req) => {
-      requireMethod(req, 'PUT');
-      throw unsupported('login (orders)');
-    }),
-  );
+  unsupportedRoute(/^\/v1\/login$/, '/v1/login', 'PUT', 'login (orders)');
   // orders (traffic quotas): none exist on Nomad, so lists are empty and single orders are not found
   app.all(
     /^\/v1\/orders$/,
@@ -271,26 +222,8 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
       throw unsupported('orders');
     }),
   );
-  app.all(
-    /^\/v1\/cloud\/order$/,
-    handle('/v1/cloud/order', async (req) => {
-      requireMethod(req, 'GET');
-      throw unsupported('cloud orders');
-    }),
-  );
+  unsupportedRoute(/^\/v1\/cloud\/order$/, '/v1/cloud/order', 'GET', 'cloud orders');
   // exact paths that 2.x matched before its /v1/job/ prefix
-  app.all(
-    /^\/v1\/job\/renewal$/,
-    handle('/v1/job/renewal', async (req) => {
-      requireMethod(req, 'PUT');
-      throw unsupported('job renewal (orders)');
-    }),
-  );
-  app.all(
-    /^\/v1\/job\/info$/,
-    handle('/v1/job/info', async (req) => {
-      requireMethod(req, 'POST');
-      throw unsupported('job info (reading the source database schema)');
-    }),
-  );
+  unsupportedRoute(/^\/v1\/job\/renewal$/, '/v1/job/renewal', 'PUT', 'job renewal (orders)');
+  unsupportedRoute(/^\/v1\/job\/info$/, '/v1/job/info', 'POST', 'job info (reading the source database schema)');
 }

@@ -26,7 +26,7 @@ export class Overview {
     const scope: Scope = token ? { token } : {};
     const key = createHash('sha256').update(token ?? '').digest('base64');
     return this.loads.run(key, async () => {
-      const [{ jobs }, { allocs }, { data: nodes }] = await Promise.all([
+      const [{ jobs }, { body: allocs }, { data: nodes }] = await Promise.all([
         this.deps.jobReads.list(scope),
         this.deps.runtime.allocations(scope, {}),
         this.deps.nomad.get('/v1/nodes', NodeList, { scope, op: 'nodes.list' }),

@@ -65,6 +65,12 @@ interface JobInfo {
   legacy: LegacyJobSpec;
 }
 
+/** A legacy read's answer: the 2.x body and the query meta for its X-Udup-* headers. */
+export interface Answer<T> {
+  body: T;
+  meta: QueryMeta;
+}
+
 /** The query meta of an answer made without Nomad (nothing found). */
 const NO_META: QueryMeta = { index: null, knownLeader: null, lastContact: null };
 
@@ -166,19 +172,19 @@ export class RuntimeService {
   }
 
   /** GET /v1/job/{ID}/allocations */
-  async jobAllocations(id: string, scope: Scope, block: Blocking, all: boolean): Promise<{ allocs: LegacyAllocListStub[]; meta: QueryMeta }> {
+  async jobAllocations(id: string, scope: Scope, block: Blocking, all: boolean): Promise<Answer<LegacyAllocListStub[]>> {
     const [info, { data, meta }] = await this.withJob(id, scope, block, () =>
       this.deps.nomad.get(nomadPath`/v1/job/${id}/allocations`, AllocList, { scope, block, params: all ? { all: 'true' } : {}, op: 'job.allocations' }),
     );
-    return { allocs: this.stubsOf(data, new Map([[id, info]])), meta };
+    return { body: this.stubsOf(data, new Map([[id, info]])), meta };
   }
 
   /** GET /v1/job/{ID}/evaluations */
-  async jobEvaluations(id: string, scope: Scope, block: Blocking): Promise<{ evals: LegacyEvaluation[]; meta: QueryMeta }> {
+  async jobEvaluations(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyEvaluation[]>> {
     const [info, { data, meta }] = await this.withJob(id, scope, block, () =>
       this.deps.nomad.get(nomadPath`/v1/job/${id}/evaluations`, EvaluationDetailList, { scope, block, op: 'job.evaluations' }),
     );
-    return { evals: data.map((e) => legacyEvaluation(e, info.view, info.legacy.Type)), meta };
+    return { body: data.map((e) => legacyEvaluation(e, info.view, info.legacy.Type)), meta };
   }
 
   /* -------------------------------------------------------------- allocations */
@@ -189,13 +195,13 @@ export class RuntimeService {
   }
 
   /** GET /v1/allocations: the allocations of dtle jobs. */
-  async allocations(scope: Scope, block: Blocking, prefix?: string): Promise<{ allocs: LegacyAllocListStub[]; meta: QueryMeta }> {
+  async allocations(scope: Scope, block: Blocking, prefix?: string): Promise<Answer<LegacyAllocListStub[]>> {
     const { data, meta } = await this.list('/v1/allocations', AllocList, scope, block, prefix, 'allocs.list');
     const jobs = await this.jobInfos(
       data.map((a) => a.JobID),
       scope,
     );
-    return { allocs: this.stubsOf(data, jobs), meta };
+    return { body: this.stubsOf(data, jobs), meta };
   }
 
   /** A Nomad allocation of a dtle job, with its legacy view; null when missing or not dtle. */
@@ -212,17 +218,17 @@ export class RuntimeService {
   }
 
   /** GET /v1/allocation/{ID}: the allocation with its job in legacy form (job passwords masked here already). */
-  async allocation(id: string, scope: Scope, block: Blocking): Promise<{ alloc: LegacyAllocation; meta: QueryMeta }> {
+  async allocation(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyAllocation>> {
     if (id === '') throw notFound(ALLOC_NOT_FOUND);
     const found = await this.dtleAllocation(id, scope, block);
     if (!found) throw notFound(ALLOC_NOT_FOUND);
-    return { alloc: legacyAllocation(found.alloc, found.info.view, maskSecrets(found.info.legacy)), meta: found.meta };
+    return { body: legacyAllocation(found.alloc, found.info.view, maskSecrets(found.info.legacy)), meta: found.meta };
   }
 
   /* -------------------------------------------------------------- evaluations */
 
   /** GET /v1/evaluations: the evaluations of dtle jobs. */
-  async evaluations(scope: Scope, block: Blocking, prefix?: string): Promise<{ evals: LegacyEvaluation[]; meta: QueryMeta }> {
+  async evaluations(scope: Scope, block: Blocking, prefix?: string): Promise<Answer<LegacyEvaluation[]>> {
     const { data, meta } = await this.list('/v1/evaluations', EvaluationDetailList, scope, block, prefix, 'evals.list');
     const jobs = await this.jobInfos(
       data.map((e) => e.JobID),
@@ -233,11 +239,11 @@ export class RuntimeService {
       const info = jobs.get(e.JobID);
       if (info) evals.push(legacyEvaluation(e, info.view, info.legacy.Type));
     }
-    return { evals, meta };
+    return { body: evals, meta };
   }
 
   /** GET /v1/evaluation/{ID}: 404 `eval not found` when missing or the evaluation of a job that is not a dtle job. */
-  async evaluation(id: string, scope: Scope, block: Blocking): Promise<{ eval: LegacyEvaluation; meta: QueryMeta }> {
+  async evaluation(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyEvaluation>> {
     if (id === '') throw notFound(EVAL_NOT_FOUND);
     let res;
     try {
@@ -248,18 +254,18 @@ export class RuntimeService {
     }
     const info = await this.jobInfo(res.data.JobID, scope);
     if (!info) throw notFound(EVAL_NOT_FOUND);
-    return { eval: legacyEvaluation(res.data, info.view, info.legacy.Type), meta: res.meta };
+    return { body: legacyEvaluation(res.data, info.view, info.legacy.Type), meta: res.meta };
   }
 
   /** GET /v1/evaluation/{ID}/allocations (2.x: an unknown evaluation has no allocations: []). */
-  async evaluationAllocations(id: string, scope: Scope, block: Blocking): Promise<{ allocs: LegacyAllocListStub[]; meta: QueryMeta }> {
+  async evaluationAllocations(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyAllocListStub[]>> {
     const res = await this.orNone(this.deps.nomad.get(nomadPath`/v1/evaluation/${id}/allocations`, AllocList, { scope, block, op: 'eval.allocations' }));
-    if (res === null) return { allocs: [], meta: NO_META };
+    if (res === null) return { body: [], meta: NO_META };
     const jobs = await this.jobInfos(
       res.data.map((a) => a.JobID),
       scope,
     );
-    return { allocs: this.stubsOf(res.data, jobs), meta: res.meta };
+    return { body: this.stubsOf(res.data, jobs), meta: res.meta };
   }
 
   /** A Nomad read, or null when Nomad found nothing. */
@@ -275,57 +281,57 @@ export class RuntimeService {
   /* -------------------------------------------------------------- nodes */
 
   /** GET /v1/nodes */
-  async nodes(scope: Scope, block: Blocking, prefix?: string): Promise<{ nodes: LegacyNodeListStub[]; meta: QueryMeta }> {
+  async nodes(scope: Scope, block: Blocking, prefix?: string): Promise<Answer<LegacyNodeListStub[]>> {
     const { data, meta } = await this.list('/v1/nodes', NodeList, scope, block, prefix, 'nodes.list');
-    return { nodes: data.map((n) => legacyNodeStub(n, this.addrOptions)), meta };
+    return { body: data.map((n) => legacyNodeStub(n, this.addrOptions)), meta };
   }
 
   /** GET /v1/node/{ID} */
-  async node(id: string, scope: Scope, block: Blocking): Promise<{ node: LegacyNode; meta: QueryMeta }> {
+  async node(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyNode>> {
     if (id === '') throw notFound(NODE_NOT_FOUND);
     const res = await this.orNone(this.deps.nomad.get(nomadPath`/v1/node/${id}`, NodeDetail, { scope, block, op: 'node.read' }));
     if (res === null) throw notFound(NODE_NOT_FOUND);
-    return { node: legacyNode(res.data, this.addrOptions), meta: res.meta };
+    return { body: legacyNode(res.data, this.addrOptions), meta: res.meta };
   }
 
   /** GET /v1/node/{ID}/allocations: the node's allocations of dtle jobs, each with its job (job passwords masked). */
-  async nodeAllocations(id: string, scope: Scope, block: Blocking): Promise<{ allocs: LegacyAllocation[]; meta: QueryMeta }> {
+  async nodeAllocations(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyAllocation[]>> {
     const res = await this.orNone(this.deps.nomad.get(nomadPath`/v1/node/${id}/allocations`, AllocationList, { scope, block, op: 'node.allocations' }));
     // 2.x: an unknown node has no allocations
-    if (res === null) return { allocs: [], meta: NO_META };
+    if (res === null) return { body: [], meta: NO_META };
     const allocs: LegacyAllocation[] = [];
     for (const a of res.data) {
       const info = a.Job ? this.infoOf(a.Job) : null;
       if (info) allocs.push(legacyAllocation(a, info.view, maskSecrets(info.legacy)));
     }
-    return { allocs, meta: res.meta };
+    return { body: allocs, meta: res.meta };
   }
 
   /** PUT|POST /v1/node/{ID}/evaluate */
-  async nodeEvaluate(id: string, scope: Scope): Promise<{ response: LegacyNodeUpdateResponse; meta: QueryMeta }> {
+  async nodeEvaluate(id: string, scope: Scope): Promise<Answer<LegacyNodeUpdateResponse>> {
     const res = await this.orNone(this.deps.nomad.put(nomadPath`/v1/node/${id}/evaluate`, undefined, NodeUpdateResponse, { scope, op: 'node.evaluate' }));
     if (res === null) throw notFound(NODE_NOT_FOUND);
-    return { response: legacyNodeUpdateResponse(res.data), meta: { ...res.meta, index: res.meta.index ?? String(res.data.Index) } };
+    return { body: legacyNodeUpdateResponse(res.data), meta: { ...res.meta, index: res.meta.index ?? String(res.data.Index) } };
   }
 
   /* -------------------------------------------------------------- agent and status */
 
   /** GET /v1/members */
-  async members(scope: Scope, block: Blocking): Promise<{ body: LegacyServerMembers; meta: QueryMeta }> {
+  async members(scope: Scope, block: Blocking): Promise<Answer<LegacyServerMembers>> {
     const { data, meta } = await this.deps.nomad.get('/v1/agent/members', ServerMembers, { scope, block, op: 'agent.members' });
     return { body: legacyMembers(data), meta };
   }
 
   /** GET /v1/self */
-  async self(scope: Scope, block: Blocking): Promise<{ body: LegacyAgentSelf; meta: QueryMeta }> {
+  async self(scope: Scope, block: Blocking): Promise<Answer<LegacyAgentSelf>> {
     const { data, meta } = await this.deps.nomad.get('/v1/agent/self', AgentSelf, { scope, block, op: 'agent.self' });
     return { body: legacyAgentSelf(data, this.addrOptions), meta };
   }
 
   /** GET /v1/leader, /v1/peers, /v1/regions: Nomad's answer as it is (the same shape in 2.x). */
-  status(path: '/v1/status/leader', scope: Scope, block: Blocking): Promise<{ body: string; meta: QueryMeta }>;
-  status(path: '/v1/status/peers' | '/v1/regions', scope: Scope, block: Blocking): Promise<{ body: string[]; meta: QueryMeta }>;
-  async status(path: string, scope: Scope, block: Blocking): Promise<{ body: string | string[]; meta: QueryMeta }> {
+  status(path: '/v1/status/leader', scope: Scope, block: Blocking): Promise<Answer<string>>;
+  status(path: '/v1/status/peers' | '/v1/regions', scope: Scope, block: Blocking): Promise<Answer<string[]>>;
+  async status(path: string, scope: Scope, block: Blocking): Promise<Answer<string | string[]>> {
     const op = path === '/v1/regions' ? 'status.regions' : `status.${path.slice('/v1/status/'.length)}`;
     const schema = path === '/v1/status/leader' ? StringValue : StringList;
     const { data, meta } = await this.deps.nomad.get<string | string[]>(path, schema, { scope, block, op });

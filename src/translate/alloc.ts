@@ -172,25 +172,12 @@ function metricOf(raw: Record<string, unknown> | null): LegacyAllocMetric | null
  * (nomadJobToLegacy of `a.Job`), or null.
  */
 export function legacyAllocation(a: Allocation, view: AllocJobView | null, legacyJob: LegacyJob | null): LegacyAllocation {
-  const stub = legacyAllocStub(a, view);
+  const { ID, EvalID, Name, NodeID, JobID, Task, DesiredStatus, DesiredDescription, ClientStatus, ClientDescription, TaskStates, CreateIndex, ModifyIndex, CreateTime } =
+    legacyAllocStub(a, view);
+  // prettier-ignore
   return {
-    ID: stub.ID,
-    EvalID: stub.EvalID,
-    Name: stub.Name,
-    NodeID: stub.NodeID,
-    JobID: stub.JobID,
-    Job: legacyJob,
-    Task: stub.Task,
-    Metrics: metricOf(a.Metrics),
-    DesiredStatus: stub.DesiredStatus,
-    DesiredDescription: stub.DesiredDescription,
-    ClientStatus: stub.ClientStatus,
-    ClientDescription: stub.ClientDescription,
-    TaskStates: stub.TaskStates,
-    PreviousAllocation: a.PreviousAllocation,
-    CreateIndex: stub.CreateIndex,
-    ModifyIndex: stub.ModifyIndex,
-    AllocModifyIndex: a.AllocModifyIndex ?? a.ModifyIndex,
-    CreateTime: stub.CreateTime,
+    ID, EvalID, Name, NodeID, JobID, Job: legacyJob, Task, Metrics: metricOf(a.Metrics),
+    DesiredStatus, DesiredDescription, ClientStatus, ClientDescription, TaskStates, PreviousAllocation: a.PreviousAllocation,
+    CreateIndex, ModifyIndex, AllocModifyIndex: a.AllocModifyIndex ?? a.ModifyIndex, CreateTime,
   };
 }

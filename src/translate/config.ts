@@ -107,18 +107,21 @@ export function coerceObject(spec: ObjectSpec, obj: JsonObject, path: string, dr
  */
 export function checkDriverRules(config: JsonObject, path: string): void {
   const has = (o: JsonObject, k: string) => typeof o[k] === 'string' && o[k] !== '';
+  /** exactly one of `name` and `regex`, and with `regex` its rename */
+  const nameOrRegex = (o: JsonObject, p: string, name: string, regex: string, rename: string) => {
+    if (has(o, name) === has(o, regex)) throw new TranslateError(p, `needs exactly one of ${name} and ${regex}`);
+    if (has(o, regex) && !has(o, rename)) throw new TranslateError(`${p}.${rename}`, `is required with ${regex}`);
+  };
   const dbs = Array.isArray(config.ReplicateDoDb) ? config.ReplicateDoDb : [];
   dbs.forEach((db, i) => {
     if (!isObject(db)) return;
     const p = `${path}.ReplicateDoDb[${i}]`;
-    if (has(db, 'TableSchema') === has(db, 'TableSchemaRegex')) throw new TranslateError(p, 'needs exactly one of TableSchema and TableSchemaRegex');
-    if (has(db, 'TableSchemaRegex') && !has(db, 'TableSchemaRename')) throw new TranslateError(`${p}.TableSchemaRename`, 'is required with TableSchemaRegex');
+    nameOrRegex(db, p, 'TableSchema', 'TableSchemaRegex', 'TableSchemaRename');
     const tables = Array.isArray(db.Tables) ? db.Tables : [];
     tables.forEach((t, j) => {
       if (!isObject(t)) return;
       const tp = `${p}.Tables[${j}]`;
-      if (has(t, 'TableName') === has(t, 'TableRegex')) throw new TranslateError(tp, 'needs exactly one of TableName and TableRegex');
-      if (has(t, 'TableRegex') && !has(t, 'TableRename')) throw new TranslateError(`${tp}.TableRename`, 'is required with TableRegex');
+      nameOrRegex(t, tp, 'TableName', 'TableRegex', 'TableRename');
       const from = Array.isArray(t.ColumnMapFrom) ? t.ColumnMapFrom.length : 0;
       const to = Array.isArray(t.ColumnMapTo) ? t.ColumnMapTo.length : 0;
       if (to !== 0 && to !== from) throw new TranslateError(`${tp}.ColumnMapTo`, 'must be empty or as long as ColumnMapFrom');

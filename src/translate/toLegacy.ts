@@ -66,17 +66,8 @@ export function legacyJobOf(spec: LegacyJobSpec, { state, paused }: LegacyStateI
 /** 2.x's list stub: the job's fields over the whole job as JobSummary. */
 export function legacyListStubOf(spec: LegacyJobSpec, input: LegacyStateInput): LegacyJobListStub {
   const job = legacyJobOf(spec, input);
-  return {
-    ID: job.ID,
-    Name: job.Name,
-    Type: job.Type,
-    Status: job.Status,
-    StatusDescription: job.StatusDescription,
-    JobSummary: job,
-    CreateIndex: job.CreateIndex,
-    ModifyIndex: job.ModifyIndex,
-    JobModifyIndex: job.JobModifyIndex,
-  };
+  const { ID, Name, Type, Status, StatusDescription, CreateIndex, ModifyIndex, JobModifyIndex } = job;
+  return { ID, Name, Type, Status, StatusDescription, JobSummary: job, CreateIndex, ModifyIndex, JobModifyIndex };
 }
 
 export function legacyTaskOf(t: DtleTask): LegacyTask {
