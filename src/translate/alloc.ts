@@ -20,7 +20,7 @@ import type {
 import { int64 } from '../legacy/int64';
 import { redactText } from '../logging/redact';
 import { secretValuesOf } from './mask';
-import { dtleTasksOf } from './job';
+import { dtleTasksOf } from './fromNomad';
 import { legacyTime, nanosToRfc3339 } from './time';
 
 /** What the allocation translation needs to know about the allocation's job. */

@@ -13,9 +13,6 @@ import { legacyJobOf, legacyListStubOf, legacySpecOf, stateOf } from './toLegacy
 import { nomadJobOf, type NomadJobWrite } from './toNomad';
 import type { Dialect } from './spec';
 
-export { JOB_META_KEY, TASK_META_KEY } from './meta';
-export { NODE_ID_TARGET, NODE_NAME_TARGET, dtleTasksOf, isDtleJob, type DtleTaskRef } from './fromNomad';
-export { PAUSED_STATUS } from './toLegacy';
 export type { NomadJobWrite } from './toNomad';
 
 /** The spec fields of a Nomad job as the 2.x `Job` shows them, or null when it is not a dtle job. */

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { Job } from '../../src/nomad/types';
 import { LegacyJobInput } from '../../src/legacy/schema';
 import type { LegacyJob } from '../../src/legacy/types';
+import { JOB_META_KEY, TASK_META_KEY } from '../../src/translate/meta';
 import {
-  JOB_META_KEY,
-  TASK_META_KEY,
   legacyListStub,
   legacyToNomadJob,
   nomadJobToLegacy,
