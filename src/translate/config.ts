@@ -89,7 +89,7 @@ export function coerceObject(spec: ObjectSpec, obj: JsonObject, path: string, dr
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(obj)) {
     const field = path ? `${path}.${k}` : k;
-    const s = spec[k];
+    const s = Object.hasOwn(spec, k) ? spec[k] : undefined;
     if (s === undefined) {
       dropped.push(field);
       continue;

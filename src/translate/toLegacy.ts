@@ -146,19 +146,20 @@ export function isKnownLegacyPath(path: string[], driver: LegacyDriver, derivedD
   if (path.length === 0) return true;
   const [head, ...rest] = path;
   if (head === undefined) return true;
-  const inConnection = head === 'ConnectionConfig' && (rest.length === 0 || (rest[0] !== undefined && rest[0] in CONNECTION_SPEC));
+  const has = (spec: ObjectSpec, key: string | undefined) => key !== undefined && Object.hasOwn(spec, key);
+  const inConnection = head === 'ConnectionConfig' && (rest.length === 0 || has(CONNECTION_SPEC, rest[0]));
   // a dest rebuilt from src holds only its connection (or Kafka settings) and the Gtid
   if (derivedDest && driver === 'MySQL') return head === 'Gtid' || inConnection;
-  if (driver === 'Kafka') return head in KAFKA_SPEC['src-only'] || head in KAFKA_SPEC['per-task'];
+  if (driver === 'Kafka') return has(KAFKA_SPEC['src-only'], head) || has(KAFKA_SPEC['per-task'], head);
   if (head === 'ConnectionConfig') return inConnection;
-  const spec = TASK_SPEC['src-only'][head] ?? TASK_SPEC['per-task'][head];
+  const spec = has(TASK_SPEC['src-only'], head) ? TASK_SPEC['src-only'][head] : has(TASK_SPEC['per-task'], head) ? TASK_SPEC['per-task'][head] : undefined;
   if (spec === undefined) return false;
   if (typeof spec === 'string' || rest.length === 0) return true;
   // inside blocks: indexes of block lists, then field names
   let fields: ObjectSpec = spec.fields;
   for (const seg of rest) {
     if (/^\d+$/.test(seg)) continue;
-    const f = fields[seg];
+    const f = has(fields, seg) ? fields[seg] : undefined;
     if (f === undefined) return false;
     if (typeof f === 'string') return true;
     fields = f.fields;

@@ -75,3 +75,13 @@ describe('dtleJobOfLegacy: 2.x rules', () => {
     expect(() => parse(noTopic)).toThrow('Tasks[1].Config.Topic: is required by the dtle driver');
   });
 });
+
+describe('keys named like Object.prototype members', () => {
+  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty'])('%s holding an object is a key the driver does not take, not a crash', (key) => {
+    const conn = JSON.parse(`{"Host":"a","Port":1,"User":"u","Password":"p",${JSON.stringify(key)}:{"a":1}}`) as Record<string, unknown>;
+    const body = { Name: 'n', Tasks: [{ Type: 'Src', Config: { ConnectionConfig: conn, [key]: [{ a: 1 }] } }, { Type: 'Dest', Config: { ConnectionConfig: conn } }] };
+    const { job, dropped } = parse(body, null, 'per-task');
+    expect(job.tasks[0]?.connection).toEqual({ Host: 'a', Port: 1, User: 'u', Password: 'p' });
+    expect(dropped).toEqual(expect.arrayContaining([`Tasks[0].Config.ConnectionConfig.${key}`, `Tasks[0].Config.${key}`]));
+  });
+});
