@@ -18,6 +18,7 @@ import { notFound } from '../legacy/errors';
 import type { LegacyJob, LegacyJobListStub, LegacyJobSpec } from '../legacy/types';
 import { maskSecrets } from '../translate/mask';
 import { legacyListStub, nomadJobToLegacy, nomadSpecToLegacy } from '../translate/job';
+import { legacyJobOf, stateOf } from '../translate/toLegacy';
 import { allocJobView, type AllocJobView } from '../translate/alloc';
 import { JobSpecCache, maskedJob, type CachedJob } from './jobCache';
 import { InFlight } from './inflight';
@@ -303,8 +304,6 @@ export class JobReads {
     if (spec === null) throw notFound(JOB_NOT_FOUND);
     this.cache.set(this.keyOf(id, scope), this.entryOf(res.data, spec));
     const paused = res.data.Stop ? await this.pausedEntry(id, scope) : null;
-    const job = nomadJobToLegacy(res.data, this.deps.config.dtle_drivers, paused !== null);
-    if (job === null) throw notFound(JOB_NOT_FOUND);
-    return { job, raw: res.data, meta: res.meta, paused };
+    return { job: legacyJobOf(spec, { state: stateOf(res.data), paused: paused !== null }), raw: res.data, meta: res.meta, paused };
   }
 }
