@@ -84,7 +84,7 @@ function readConfig(raw: JsonObject | undefined): JsonObject {
 }
 
 /** The config of one side, taken apart; entries the record does not type stay in `options` as Nomad holds them. */
-type Side = Pick<DtleTask, 'connection' | 'kafka' | 'gtid' | 'options' | 'derived'> & { kafkaDest: boolean };
+type Side = Pick<DtleTask, 'connection' | 'kafka' | 'gtid' | 'options' | 'derived'>;
 
 function side(options: JsonObject, connection: unknown, gtid: unknown, kafka: unknown, derived: boolean): Side {
   const rest: JsonObject = { ...options };
@@ -97,7 +97,6 @@ function side(options: JsonObject, connection: unknown, gtid: unknown, kafka: un
     gtid: typeof gtid === 'string' ? gtid : null,
     options: rest,
     derived,
-    kafkaDest: isObject(kafka),
   };
 }
 
@@ -130,7 +129,7 @@ function sidesOf(srcRaw: JsonObject | undefined, destRaw: JsonObject | undefined
 
 function driverOf(type: LegacyTaskType, meta: TaskMeta, s: Side): LegacyDriver {
   if (meta.Driver !== undefined) return meta.Driver;
-  return type === 'Dest' && s.kafkaDest ? 'Kafka' : 'MySQL';
+  return type === 'Dest' && s.kafka !== null ? 'Kafka' : 'MySQL';
 }
 
 function pinOf(ref: DtleTaskRef): NodePin {
@@ -147,11 +146,10 @@ export function dtleJobOfNomad(job: Job, drivers: readonly string[]): DtleJob | 
   const sides = sidesOf(refs.find((r) => r.type === 'Src')?.task.Config, refs.find((r) => r.type === 'Dest')?.task.Config);
   const meta = readJobMeta(job.Meta);
   const tasks = refs.map((ref): DtleTask => {
-    const { kafkaDest: _kafkaDest, ...s } = ref.type === 'Src' ? sides.src : sides.dest;
-    void _kafkaDest;
+    const s = ref.type === 'Src' ? sides.src : sides.dest;
     return {
       type: ref.type,
-      driver: driverOf(ref.type, ref.meta, ref.type === 'Src' ? sides.src : sides.dest),
+      driver: driverOf(ref.type, ref.meta, s),
       ...s,
       node: pinOf(ref),
       only2x: { leader: ref.meta.Leader ?? ref.type === 'Dest', constraints: ref.meta.Constraints ?? null, posted: ref.meta.Config ?? null },
