@@ -5,9 +5,11 @@ import type { Logger } from './logging';
 import { redactText } from './logging';
 import { Metrics } from './metrics';
 import { NomadClient } from './nomad/client';
-import { NomadError } from './nomad/errors';
+import { NomadError, legacyStatusOf } from './nomad/errors';
 import { StringValue } from './nomad/types';
 import { LegacyHttpError } from './legacy/errors';
+import { BodyError } from './legacy/schema';
+import { TranslateError } from './translate/config';
 import { createServices, type Services } from './service';
 import { registerLegacyRoutes } from './routes';
 import { registerUiRoutes } from './routes/ui';
@@ -32,21 +34,6 @@ export function sendText(res: Response, status: number, text: string): void {
   res.status(status).setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.end(text);
-}
-
-/** Maps a Nomad failure to what a legacy caller gets. */
-export function statusForNomadError(e: NomadError): number {
-  switch (e.kind) {
-    case 'timeout':
-      return 504;
-    case 'unreachable':
-    case 'malformed':
-      return 502;
-    case 'http':
-      if (e.status === 500 && /no (cluster )?leader/i.test(e.reason)) return 503;
-      if (e.status >= 400 && e.status <= 599) return e.status;
-      return 502;
-  }
 }
 
 /** Builds the express app from its dependencies; no network is touched until a request arrives. */
@@ -112,8 +99,10 @@ export function createApp(deps: AppDeps): BuiltApp {
     if (res.headersSent) return next(err);
     const id = String(res.locals.requestId ?? '');
     if (err instanceof LegacyHttpError) return sendText(res, err.status, err.message);
+    // a body that is no legacy job, or one the dtle driver would refuse: 400 naming the field
+    if (err instanceof BodyError || err instanceof TranslateError) return sendText(res, 400, err.message);
     if (err instanceof NomadError) {
-      const status = statusForNomadError(err);
+      const status = legacyStatusOf(err);
       logger.warn('nomad call failed', { request_id: id, path: req.path, kind: err.kind, upstream_status: err.status, reason: err.reason });
       return sendText(res, status, err.reason);
     }

@@ -4,7 +4,7 @@ import { createLogger } from './logging';
 import { Metrics } from './metrics';
 import { NomadClient } from './nomad/client';
 import { NodeList, StringValue } from './nomad/types';
-import { JobService } from './service/jobs';
+import { createServices } from './service';
 
 /** Can the service listen on api_addr? Tries it (and lets go at once); when it is taken, asks whether a dtle-compat holds it. */
 export async function checkListen(apiAddr: string): Promise<{ ok: boolean; text: string }> {
@@ -75,8 +75,8 @@ export async function runCheck(config: Config, print: (line: string) => void): P
     ok = false;
   }
   try {
-    const jobs = new JobService({ config, nomad, logger: createLogger({ silent: true }), metrics: new Metrics() });
-    const { jobs: list } = await jobs.list({});
+    const { jobReads } = createServices({ config, nomad, logger: createLogger({ silent: true }), metrics: new Metrics() });
+    const { jobs: list } = await jobReads.list({});
     print(`dtle jobs: ${list.length}`);
   } catch (e) {
     print(`dtle jobs: FAILED: ${(e as Error).message}`);

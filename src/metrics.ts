@@ -12,44 +12,22 @@ export class Metrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.requests = new client.Counter({
-      name: 'dtle_compat_http_requests_total',
-      help: 'Legacy API requests by route template, method and status',
-      labelNames: ['route', 'method', 'status'],
-      registers,
-    });
-    this.requestSeconds = new client.Histogram({
-      name: 'dtle_compat_http_request_duration_seconds',
-      help: 'Legacy API request latency by route template and method',
-      labelNames: ['route', 'method'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    });
-    this.upstreamSeconds = new client.Histogram({
-      name: 'dtle_compat_upstream_request_duration_seconds',
-      help: 'Nomad call latency by operation and status',
-      labelNames: ['op', 'status'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300],
-      registers,
-    });
-    this.upstreamErrors = new client.Counter({
-      name: 'dtle_compat_upstream_errors_total',
-      help: 'Nomad calls that failed, by operation and kind (http, unreachable, timeout, malformed)',
-      labelNames: ['op', 'kind'],
-      registers,
-    });
-    this.cacheEvictions = new client.Counter({
-      name: 'dtle_compat_cache_evictions_total',
-      help: 'Entries evicted from a bounded cache',
-      labelNames: ['cache'],
-      registers,
-    });
-    this.cacheSize = new client.Gauge({
-      name: 'dtle_compat_cache_entries',
-      help: 'Entries held by a cache',
-      labelNames: ['cache'],
-      registers,
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new client.Counter<L>({ name, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
+      new client.Histogram<L>({ name, help, labelNames, buckets, registers });
+    this.requests = counter('dtle_compat_http_requests_total', 'Legacy API requests by route template, method and status', ['route', 'method', 'status']);
+    this.requestSeconds = histogram('dtle_compat_http_request_duration_seconds', 'Legacy API request latency by route template and method', ['route', 'method'], [
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+    ]);
+    this.upstreamSeconds = histogram('dtle_compat_upstream_request_duration_seconds', 'Nomad call latency by operation and status', ['op', 'status'], [
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300,
+    ]);
+    this.upstreamErrors = counter('dtle_compat_upstream_errors_total', 'Nomad calls that failed, by operation and kind (http, unreachable, timeout, malformed)', [
+      'op',
+      'kind',
+    ]);
+    this.cacheEvictions = counter('dtle_compat_cache_evictions_total', 'Entries evicted from a bounded cache', ['cache']);
+    this.cacheSize = new client.Gauge({ name: 'dtle_compat_cache_entries', help: 'Entries held by a cache', labelNames: ['cache'], registers });
     if (opts.defaultMetrics) client.collectDefaultMetrics({ register: this.registry, prefix: 'dtle_compat_' });
   }
 

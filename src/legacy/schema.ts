@@ -53,44 +53,53 @@ export interface ParsedRegisterBody {
   jobModifyIndex: number | null;
 }
 
+/** A zod issue's path as a field name: "Tasks[0].Config"; '' for the body itself. */
+function fieldOf(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
 /** Formats zod issues as "Tasks[0].Config: expected object". */
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((i) => {
-      const field = i.path
-        .map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n === 0 ? '' : '.'}${String(p)}`))
-        .join('');
-      return `${field || 'body'}: ${i.message}`;
-    })
+    .map((i) => `${fieldOf(i.path) || 'body'}: ${i.message}`)
     .join('; ');
 }
 
+/** A request body that is not a legacy job; names the field (the first one when several are wrong). */
 export class BodyError extends Error {
-  constructor(message: string) {
+  constructor(
+    /** the field in error; '' when the body as a whole is not a job */
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'BodyError';
+  }
+
+  static of(error: z.ZodError): BodyError {
+    return new BodyError(fieldOf(error.issues[0]?.path ?? []), describeIssues(error));
   }
 }
 
 /** Accepts the bare legacy job (as 2.x's server read it) or {"Job": …} (as 2.x's Go client sends it). */
 export function parseRegisterBody(body: unknown): ParsedRegisterBody {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BodyError('body: must be a JSON object holding a job');
+    throw new BodyError('', 'body: must be a JSON object holding a job');
   }
   let raw: unknown = body;
   let enforceIndex = false;
   let jobModifyIndex: number | null = null;
   if ('Job' in body) {
     const wrapped = WrappedJobInput.safeParse(body);
-    if (!wrapped.success) throw new BodyError(describeIssues(wrapped.error));
+    if (!wrapped.success) throw BodyError.of(wrapped.error);
     raw = wrapped.data.Job;
     enforceIndex = wrapped.data.EnforceIndex ?? false;
     jobModifyIndex = wrapped.data.JobModifyIndex ?? null;
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BodyError('Job: must be an object');
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BodyError('Job', 'Job: must be an object');
   }
   const parsed = LegacyJobInput.safeParse(raw);
-  if (!parsed.success) throw new BodyError(describeIssues(parsed.error));
+  if (!parsed.success) throw BodyError.of(parsed.error);
   const job = parsed.data;
   if (job.EnforceIndex) enforceIndex = true;
   if (jobModifyIndex === null && job.EnforceIndex && typeof job.JobModifyIndex === 'number') jobModifyIndex = job.JobModifyIndex;

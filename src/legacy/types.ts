@@ -27,8 +27,8 @@ export interface LegacyTask {
   Constraints: LegacyConstraint[] | null;
 }
 
-/** models.Job */
-export interface LegacyJob {
+/** models.Job: the fields that come from the job's spec */
+export interface LegacyJobSpec {
   Region: string;
   ID: string;
   Orders: string[];
@@ -38,6 +38,10 @@ export interface LegacyJob {
   Datacenters: string[];
   Constraints: LegacyConstraint[] | null;
   Tasks: LegacyTask[];
+}
+
+/** models.Job: the fields that come from the job's state */
+export interface LegacyJobState {
   Status: string;
   StatusDescription: string;
   EnforceIndex: boolean;
@@ -45,6 +49,9 @@ export interface LegacyJob {
   ModifyIndex: number;
   JobModifyIndex: number;
 }
+
+/** models.Job */
+export type LegacyJob = LegacyJobSpec & LegacyJobState;
 
 /** models.JobListStub: JobSummary is the whole job */
 export interface LegacyJobListStub {

@@ -6,6 +6,7 @@ import axios, { AxiosError, type AxiosInstance, type CreateAxiosDefaults, type M
 import type { z } from 'zod';
 import { NomadError } from './errors';
 import { NOMAD_MAX_BLOCKING_MS, parseGoDuration } from './go';
+import { parseNomadJson } from './json';
 
 /** The settings the client needs (a subset of the service config). */
 export interface NomadClientConfig {
@@ -31,15 +32,23 @@ export interface QueryMeta {
   lastContact: string | null;
 }
 
-export interface CallOptions {
-  /** the caller's own token; wins over the configured one */
+/** Whose view of Nomad a call reads: the caller's token (wins over the configured one), region, namespace. */
+export interface Scope {
   token?: string | undefined;
   region?: string | undefined;
   namespace?: string | undefined;
-  /** blocking query */
+}
+
+/** A legacy caller's query options: a blocking query (index, wait) and stale reads. Only reads made for that caller take them. */
+export interface Blocking {
   index?: string | undefined;
   wait?: string | undefined;
   stale?: boolean | undefined;
+}
+
+export interface CallOptions {
+  scope?: Scope;
+  block?: Blocking;
   /** other query parameters (prefix, purge, …) */
   params?: Record<string, string | undefined>;
   /** a label for metrics, e.g. "job.read" */
@@ -86,12 +95,6 @@ function readPem(file: string, what: string): Buffer | undefined {
   } catch (e) {
     throw new Error(`cannot read ${what} ${file}: ${(e as Error).message}`);
   }
-}
-
-/** Nanosecond timestamps (SubmitTime, CreateTime, event Time, …) exceed 2^53: keep their digits as strings. */
-const LONG_TIME = /("[A-Za-z]*Time(?:stamp)?"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g;
-export function quoteLongTimes(text: string): string {
-  return text.replace(LONG_TIME, '$1"$2"');
 }
 
 const TRANSPORT_ERRORS = new Set([
@@ -186,10 +189,10 @@ export class NomadClient {
     return out;
   }
 
-  /** Region and namespace defaults for a call. */
-  scope(opts: CallOptions = {}): { region?: string; namespace?: string } {
-    const region = opts.region || this.cfg.nomad_region;
-    const namespace = opts.namespace || this.cfg.nomad_namespace;
+  /** Region and namespace of a call: the scope's, else the configured defaults. */
+  resolve(scope: Scope = {}): { region?: string; namespace?: string } {
+    const region = scope.region || this.cfg.nomad_region;
+    const namespace = scope.namespace || this.cfg.nomad_namespace;
     return { ...(region ? { region } : {}), ...(namespace ? { namespace } : {}) };
   }
 
@@ -204,10 +207,11 @@ export class NomadClient {
   }
 
   queryParams(opts: CallOptions = {}): Record<string, string> {
-    const params: Record<string, string> = { ...this.scope(opts) };
-    if (opts.index !== undefined && opts.index !== '') params.index = opts.index;
-    if (opts.wait !== undefined && opts.wait !== '') params.wait = opts.wait;
-    if (opts.stale) params.stale = '';
+    const params: Record<string, string> = { ...this.resolve(opts.scope) };
+    const block = opts.block ?? {};
+    if (block.index !== undefined && block.index !== '') params.index = block.index;
+    if (block.wait !== undefined && block.wait !== '') params.wait = block.wait;
+    if (block.stale) params.stale = '';
     for (const [k, v] of Object.entries(opts.params ?? {})) if (v !== undefined) params[k] = v;
     return params;
   }
@@ -248,7 +252,7 @@ export class NomadClient {
   parse<T>(text: string, schema: z.ZodType<T>, method: Method, status: number, path: string): T {
     let json: unknown;
     try {
-      json = text === '' ? null : JSON.parse(quoteLongTimes(text));
+      json = text === '' ? null : parseNomadJson(text);
     } catch {
       throw new NomadError('malformed', status, `answer to ${method} ${path} is not valid JSON`, path);
     }
@@ -263,7 +267,7 @@ export class NomadClient {
 
   private async callText(method: Method, path: string, body: unknown, opts: CallOptions = {}): Promise<NomadTextResponse> {
     const op = opts.op ?? `${method} ${path.split('/').slice(0, 3).join('/')}`;
-    const token = this.tokenFor(opts.token);
+    const token = this.tokenFor(opts.scope?.token);
     const started = process.hrtime.bigint();
     const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
     let res;
@@ -277,7 +281,7 @@ export class NomadClient {
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
           ...(token ? { 'X-Nomad-Token': token } : {}),
         },
-        timeout: this.timeoutFor(opts.wait),
+        timeout: this.timeoutFor(opts.block?.wait),
         signal: this.closed.signal,
       });
     } catch (e) {
@@ -311,7 +315,7 @@ export class NomadClient {
    * alike). A certificate no trusted CA signed names the CA that was expected; not the file's
    * path, since the text reaches legacy callers.
    */
-  unreachable(message: string, code = ''): string {
+  private unreachable(message: string, code = ''): string {
     if (UNTRUSTED_CERT.has(code)) {
       const ca = this.cfg.nomad_cacert !== '' ? 'the CA in NOMAD_CACERT' : 'a system CA (NOMAD_CACERT is not set)';
       return `cannot reach Nomad at ${this.baseURL}: ${message} (Nomad's certificate is not signed by ${ca})`;
@@ -319,11 +323,20 @@ export class NomadClient {
     return `cannot reach Nomad at ${this.baseURL}: ${message}`;
   }
 
+  private timedOut(path: string): NomadError {
+    return new NomadError('timeout', 0, `no answer from ${this.baseURL} within the timeout`, path);
+  }
+
+  /** The failure of a call proxied to Nomad (passthrough routes): timed out by us, or the socket's error. */
+  proxyFailure(err: Error & { code?: string | undefined }, path: string, timedOut: boolean): NomadError {
+    return timedOut ? this.timedOut(path) : new NomadError('unreachable', 0, this.unreachable(err.message, err.code ?? ''), path);
+  }
+
   private transportError(e: unknown, path: string): NomadError {
     if (e instanceof AxiosError) {
       const code = e.code ?? '';
       if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(e.message)) {
-        return new NomadError('timeout', 0, `no answer from ${this.baseURL} within the timeout`, path);
+        return this.timedOut(path);
       }
       if (code === 'ERR_BAD_RESPONSE' && /aborted/i.test(e.message)) {
         return new NomadError('unreachable', e.response?.status ?? 0, `the answer of Nomad at ${this.baseURL} broke off before its end`, path);

@@ -38,3 +38,22 @@ export class NomadError extends Error {
     return this.kind === 'http' && (this.status === 404 || (this.status === 500 && MALFORMED_ID.test(this.reason)));
   }
 }
+
+/**
+ * The status a legacy caller gets for a failed Nomad call, on every route (translated, proxied,
+ * the operator page): no answer in time 504, no connection or an answer that is not Nomad's JSON
+ * 502, Nomad without a leader 503, Nomad's own 4xx/5xx as Nomad gave it.
+ */
+export function legacyStatusOf(e: NomadError): number {
+  switch (e.kind) {
+    case 'timeout':
+      return 504;
+    case 'unreachable':
+    case 'malformed':
+      return 502;
+    case 'http':
+      if (e.status === 500 && /no (cluster )?leader/i.test(e.reason)) return 503;
+      if (e.status >= 400 && e.status <= 599) return e.status;
+      return 502;
+  }
+}

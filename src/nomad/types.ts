@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-/** An int64 nanosecond value. The client turns long integer literals into strings before parsing so nothing loses precision. */
+/** An int64 value (nanosecond times): the client reads every integer beyond 2^53 as its digits (json.ts), so nothing loses precision. */
 export const Int64 = z.union([z.string().regex(/^-?\d+$/), z.number()]).transform((v) => String(v));
 export type Int64 = string;
 
@@ -13,7 +13,9 @@ const str = z.string().nullish().transform((v) => v ?? '');
 const num = z.number().nullish().transform((v) => v ?? 0);
 const bool = z.boolean().nullish().transform((v) => v ?? false);
 const strMap = z.record(z.string(), z.string()).nullish().transform((v) => v ?? null);
-const jsonObject = z.record(z.string(), z.unknown());
+/** any JSON object, as it is */
+export const JsonObject = z.record(z.string(), z.unknown());
+const jsonObject = JsonObject;
 
 export const Constraint = z.looseObject({ LTarget: str, RTarget: str, Operand: str });
 export type Constraint = z.infer<typeof Constraint>;
@@ -43,25 +45,13 @@ export const TaskGroup = z.looseObject({
 export type TaskGroup = z.infer<typeof TaskGroup>;
 
 export const Job = z.looseObject({
-  ID: z.string(),
-  Name: str,
-  Namespace: str,
-  Region: str,
-  Type: str,
-  Priority: num,
+  ID: z.string(), Name: str, Namespace: str, Region: str, Type: str, Priority: num,
   Datacenters: z.array(z.string()).nullish().transform((v) => v ?? []),
   Constraints: z.array(Constraint).nullish().transform((v) => v ?? null),
   Affinities: z.array(Affinity).nullish().transform((v) => v ?? null),
   TaskGroups: z.array(TaskGroup).nullish().transform((v) => v ?? []),
-  Meta: strMap,
-  Status: str,
-  StatusDescription: str,
-  Stop: bool,
-  Version: num,
-  SubmitTime: Int64.nullish(),
-  CreateIndex: num,
-  ModifyIndex: num,
-  JobModifyIndex: num,
+  Meta: strMap, Status: str, StatusDescription: str, Stop: bool, Version: num,
+  SubmitTime: Int64.nullish(), CreateIndex: num, ModifyIndex: num, JobModifyIndex: num,
 });
 export type Job = z.infer<typeof Job>;
 /**
@@ -85,29 +75,16 @@ export const JobSummary = z.looseObject({
 export type JobSummary = z.infer<typeof JobSummary>;
 
 export const JobListStub = z.looseObject({
-  ID: z.string(),
-  Name: str,
-  Namespace: str,
-  Type: str,
-  Status: str,
-  StatusDescription: str,
-  Stop: bool,
-  Meta: strMap.optional(),
-  JobSummary: JobSummary.nullish(),
-  CreateIndex: num,
-  ModifyIndex: num,
-  JobModifyIndex: num,
-  SubmitTime: Int64.nullish(),
+  ID: z.string(), Name: str, Namespace: str, Type: str, Status: str, StatusDescription: str,
+  Stop: bool, Meta: strMap.optional(), JobSummary: JobSummary.nullish(), CreateIndex: num,
+  ModifyIndex: num, JobModifyIndex: num, SubmitTime: Int64.nullish(),
 });
 export type JobListStub = z.infer<typeof JobListStub>;
 export const JobList = z.array(JobListStub).nullish().transform((v) => v ?? []);
 
 /** JobRegisterResponse / JobDeregisterResponse */
 export const JobWriteResponse = z.looseObject({
-  EvalID: str,
-  EvalCreateIndex: num,
-  JobModifyIndex: num,
-  Index: num.optional(),
+  EvalID: str, EvalCreateIndex: num, JobModifyIndex: num, Index: num.optional(),
   Warnings: str.optional(),
 });
 export type JobWriteResponse = z.infer<typeof JobWriteResponse>;
@@ -123,24 +100,10 @@ export type JobValidateResponse = z.infer<typeof JobValidateResponse>;
 export const TaskEvent = z.looseObject({
   Type: str,
   Time: Int64.nullish().transform((v) => v ?? '0'),
-  Message: str,
-  DisplayMessage: str,
-  DriverMessage: str,
-  DriverError: str,
-  SetupError: str,
-  RestartReason: str,
-  FailsTask: bool,
-  ExitCode: num,
-  Signal: num,
-  KillTimeout: num,
-  KillError: str,
-  KillReason: str,
-  StartDelay: num,
-  DiskLimit: num,
-  FailedSibling: str,
-  TaskSignalReason: str,
-  TaskSignal: str,
-  Details: strMap.optional(),
+  Message: str, DisplayMessage: str, DriverMessage: str, DriverError: str, SetupError: str,
+  RestartReason: str, FailsTask: bool, ExitCode: num, Signal: num, KillTimeout: num,
+  KillError: str, KillReason: str, StartDelay: num, DiskLimit: num, FailedSibling: str,
+  TaskSignalReason: str, TaskSignal: str, Details: strMap.optional(),
 });
 export type TaskEvent = z.infer<typeof TaskEvent>;
 
@@ -155,19 +118,9 @@ export const TaskState = z.looseObject({
 export type TaskState = z.infer<typeof TaskState>;
 
 const allocCommon = {
-  ID: z.string(),
-  EvalID: str,
-  Name: str,
-  Namespace: str,
-  NodeID: str,
-  NodeName: str,
-  JobID: str,
-  JobType: str.optional(),
-  TaskGroup: str,
-  DesiredStatus: str,
-  DesiredDescription: str,
-  ClientStatus: str,
-  ClientDescription: str,
+  ID: z.string(), EvalID: str, Name: str, Namespace: str, NodeID: str, NodeName: str, JobID: str,
+  JobType: str.optional(), TaskGroup: str, DesiredStatus: str, DesiredDescription: str,
+  ClientStatus: str, ClientDescription: str,
   TaskStates: z.record(z.string(), TaskState).nullish().transform((v) => v ?? null),
   CreateIndex: num,
   ModifyIndex: num,
@@ -197,15 +150,8 @@ export const DriverInfo = z.looseObject({
 export type DriverInfo = z.infer<typeof DriverInfo>;
 
 const nodeCommon = {
-  ID: z.string(),
-  Name: str,
-  Address: str.optional(),
-  Datacenter: str,
-  NodeClass: str.optional(),
-  Version: str.optional(),
-  Status: str,
-  StatusDescription: str,
-  Drain: bool.optional(),
+  ID: z.string(), Name: str, Address: str.optional(), Datacenter: str, NodeClass: str.optional(),
+  Version: str.optional(), Status: str, StatusDescription: str, Drain: bool.optional(),
   SchedulingEligibility: str.optional(),
   Drivers: z.record(z.string(), DriverInfo).nullish().transform((v) => v ?? null),
   CreateIndex: num,
@@ -224,17 +170,8 @@ export const Node = z.looseObject({
 export type Node = z.infer<typeof Node>;
 
 export const AgentMember = z.looseObject({
-  Name: str,
-  Addr: str,
-  Port: num,
-  Tags: strMap,
-  Status: str,
-  ProtocolMin: num,
-  ProtocolMax: num,
-  ProtocolCur: num,
-  DelegateMin: num,
-  DelegateMax: num,
-  DelegateCur: num,
+  Name: str, Addr: str, Port: num, Tags: strMap, Status: str, ProtocolMin: num, ProtocolMax: num,
+  ProtocolCur: num, DelegateMin: num, DelegateMax: num, DelegateCur: num,
 });
 export type AgentMember = z.infer<typeof AgentMember>;
 
@@ -254,22 +191,9 @@ export const AgentSelf = z.looseObject({
 export type AgentSelf = z.infer<typeof AgentSelf>;
 
 export const Evaluation = z.looseObject({
-  ID: z.string(),
-  Priority: num,
-  Type: str,
-  TriggeredBy: str,
-  JobID: str,
-  JobModifyIndex: num,
-  NodeID: str,
-  NodeModifyIndex: num,
-  Status: str,
-  StatusDescription: str,
-  Wait: num,
-  NextEval: str,
-  PreviousEval: str,
-  BlockedEval: str.optional(),
-  CreateIndex: num,
-  ModifyIndex: num,
+  ID: z.string(), Priority: num, Type: str, TriggeredBy: str, JobID: str, JobModifyIndex: num,
+  NodeID: str, NodeModifyIndex: num, Status: str, StatusDescription: str, Wait: num, NextEval: str,
+  PreviousEval: str, BlockedEval: str.optional(), CreateIndex: num, ModifyIndex: num,
 });
 export type Evaluation = z.infer<typeof Evaluation>;
 export const EvaluationList = z.array(Evaluation).nullish().transform((v) => v ?? []);
@@ -295,17 +219,9 @@ const numMap = z.record(z.string(), z.number()).nullish().transform((v) => v ?? 
 
 /** structs.AllocMetric (an allocation's Metrics, an evaluation's FailedTGAllocs) */
 export const AllocMetric = z.looseObject({
-  NodesEvaluated: num,
-  NodesFiltered: num,
-  NodesAvailable: numMap,
-  ClassFiltered: numMap,
-  ConstraintFiltered: numMap,
-  NodesExhausted: num,
-  ClassExhausted: numMap,
-  DimensionExhausted: numMap,
-  Scores: numMap,
-  AllocationTime: num,
-  CoalescedFailures: num,
+  NodesEvaluated: num, NodesFiltered: num, NodesAvailable: numMap, ClassFiltered: numMap,
+  ConstraintFiltered: numMap, NodesExhausted: num, ClassExhausted: numMap,
+  DimensionExhausted: numMap, Scores: numMap, AllocationTime: num, CoalescedFailures: num,
 });
 export type AllocMetric = z.infer<typeof AllocMetric>;
 
@@ -313,10 +229,7 @@ export type AllocMetric = z.infer<typeof AllocMetric>;
 export const EvaluationDetail = Evaluation.extend({
   FailedTGAllocs: z.record(z.string(), AllocMetric).nullish().transform((v) => v ?? null),
   ClassEligibility: z.record(z.string(), z.boolean()).nullish().transform((v) => v ?? null),
-  EscapedComputedClass: bool,
-  AnnotatePlan: bool,
-  QueuedAllocations: numMap,
-  SnapshotIndex: num,
+  EscapedComputedClass: bool, AnnotatePlan: bool, QueuedAllocations: numMap, SnapshotIndex: num,
 });
 export type EvaluationDetail = z.infer<typeof EvaluationDetail>;
 export const EvaluationDetailList = z.array(EvaluationDetail).nullish().transform((v) => v ?? []);
@@ -335,10 +248,7 @@ export const AllocationList = z.array(Allocation).nullish().transform((v) => v ?
 export const NodeUpdateResponse = z.looseObject({
   HeartbeatTTL: num,
   EvalIDs: z.array(z.string()).nullish().transform((v) => v ?? null),
-  EvalCreateIndex: num,
-  NodeModifyIndex: num,
-  LeaderRPCAddr: str,
-  NumNodes: num,
+  EvalCreateIndex: num, NodeModifyIndex: num, LeaderRPCAddr: str, NumNodes: num,
   Servers: z
     .array(z.looseObject({ RPCAdvertiseAddr: str, RPCMajorVersion: num, RPCMinorVersion: num, Datacenter: str }))
     .nullish()

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { CallOptions, QueryMeta } from '../nomad/client';
+import type { Blocking, QueryMeta, Scope } from '../nomad/client';
 import { parseGoDuration } from '../nomad/go';
 import { LegacyHttpError, badRequest } from '../legacy/errors';
 import { stringifyLegacy } from '../legacy/int64';
@@ -20,38 +20,56 @@ export function hasQueryFlag(req: Request, name: string): boolean {
   return v !== undefined && v !== 'false' && v !== '0';
 }
 
-/** The caller's Nomad token, if any (X-Nomad-Token, or ?token= as Nomad's UI does). */
-export function callerToken(req: Request): string | undefined {
+/** The 401 text when require_caller_token is on and the caller sent no token. */
+export const MISSING_TOKEN = 'missing X-Nomad-Token: this service requires callers to send their own Nomad token';
+
+/**
+ * The caller-token rule, for every surface (legacy routes, passthrough, the operator page): the
+ * caller's Nomad token from X-Nomad-Token, undefined when none (or an empty one) is sent; 400 when
+ * the header is not one visible-ASCII line; 401 when `required` (require_caller_token) and none is
+ * sent, so that a caller without a token never acts with the configured one.
+ */
+export function callerToken(req: Request, required = false): string | undefined {
   const h = req.headers['x-nomad-token'];
-  const raw = typeof h === 'string' ? h : undefined;
-  if (raw === undefined || raw === '') return undefined;
+  const raw = typeof h === 'string' && h !== '' ? h : undefined;
+  if (raw === undefined) {
+    if (required) throw new LegacyHttpError(401, MISSING_TOKEN);
+    return undefined;
+  }
   if (!SAFE_HEADER.test(raw)) throw badRequest('Invalid X-Nomad-Token header');
   return raw;
 }
 
+/** What a legacy request asks of Nomad: whose view (scope) and, for reads, how to block. */
+export interface LegacyQuery {
+  scope: Scope;
+  block: Blocking;
+}
+
 /**
- * Reads the 2.x query options: region, blocking (index, wait), stale, prefix; validates them as 2.x did
- * (`Invalid index`, `Invalid wait time`), and adds the caller's token.
+ * Reads the 2.x query options: the caller's token and region (the scope), blocking (index, wait)
+ * and stale; validates them as 2.x did (`Invalid index`, `Invalid wait time`), on every route.
  */
-export function callOptions(req: Request, extra: Partial<CallOptions> = {}): CallOptions {
-  const opts: CallOptions = { ...extra };
+export function legacyQuery(req: Request): LegacyQuery {
+  const scope: Scope = {};
+  const block: Blocking = {};
   const token = callerToken(req);
-  if (token) opts.token = token;
+  if (token) scope.token = token;
   const region = queryString(req, 'region');
-  if (region) opts.region = region;
+  if (region) scope.region = region;
   const index = queryString(req, 'index');
   if (index !== undefined && index !== '') {
     if (!/^\d{1,20}$/.test(index)) throw badRequest('Invalid index');
-    opts.index = index;
+    block.index = index;
   }
   const wait = queryString(req, 'wait');
   if (wait !== undefined && wait !== '') {
     const ms = parseGoDuration(wait);
     if (ms === null || ms < 0) throw badRequest('Invalid wait time');
-    opts.wait = wait;
+    block.wait = wait;
   }
-  if (req.query.stale !== undefined) opts.stale = true;
-  return opts;
+  if (req.query.stale !== undefined) block.stale = true;
+  return { scope, block };
 }
 
 export function prefixOf(req: Request): string | undefined {

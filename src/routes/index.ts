@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { RouteContext } from './types';
-import { LegacyHttpError } from '../legacy/errors';
+import { callerToken } from './context';
 import { registerJobRoutes, type JobSubHandler } from './jobs';
 import { registerRuntimeRoutes } from './runtime';
 
@@ -15,8 +15,11 @@ export function registerLegacyRoutes(app: Express, ctx: RouteContext): void {
   if (ctx.config.require_caller_token) {
     // without this, a caller with no token would act with the configured one
     app.use('/v1', (req, _res, next) => {
-      const t = req.headers['x-nomad-token'];
-      if (typeof t !== 'string' || t === '') return next(new LegacyHttpError(401, 'missing X-Nomad-Token: this service requires callers to send their own Nomad token'));
+      try {
+        callerToken(req, true);
+      } catch (e) {
+        return next(e);
+      }
       next();
     });
   }

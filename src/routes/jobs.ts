@@ -1,7 +1,7 @@
 import type { Express, NextFunction, Request, Response } from 'express';
 import { badRequest, LegacyHttpError } from '../legacy/errors';
 import { maskSecrets } from '../translate/mask';
-import { callOptions, prefixOf, sendLegacy, sendLegacyText, wantsPretty } from './context';
+import { legacyQuery, prefixOf, sendLegacy, sendLegacyText, wantsPretty } from './context';
 import type { RouteContext } from './types';
 
 export const INVALID_METHOD = 'Invalid method';
@@ -31,11 +31,11 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, sub: Record<s
 
   // 2.x answered pause/resume for any method, with its JobResponse and the index header
   sub.pause = async (req, res, id) => {
-    const { response, meta } = await services.jobs.pause(id, callOptions(req));
+    const { response, meta } = await services.jobPause.pause(id, legacyQuery(req).scope);
     sendLegacy(req, res, response, meta);
   };
   sub.resume = async (req, res, id) => {
-    const { response, meta } = await services.jobs.resume(id, callOptions(req));
+    const { response, meta } = await services.jobPause.resume(id, legacyQuery(req).scope);
     sendLegacy(req, res, response, meta);
   };
 
@@ -44,11 +44,12 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, sub: Record<s
     handle('/v1/jobs', async (req, res) => {
       if (req.method === 'GET') {
         // the service builds list stubs from specs it masked once per JobModifyIndex
-        const { text, meta } = await services.jobs.listText(callOptions(req), prefixOf(req), wantsPretty(req));
+        const { scope, block } = legacyQuery(req);
+        const { text, meta } = await services.jobReads.listText(scope, block, prefixOf(req), wantsPretty(req));
         return sendLegacyText(res, text, meta);
       }
       if (req.method === 'PUT' || req.method === 'POST') {
-        const { response, meta } = await services.jobs.register(req.body, callOptions(req));
+        const { response, meta } = await services.jobWrites.register(req.body, legacyQuery(req).scope);
         return sendLegacy(req, res, response, meta);
       }
       throw new LegacyHttpError(405, INVALID_METHOD);
@@ -59,7 +60,7 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, sub: Record<s
     '/v1/validate/job',
     handle('/v1/validate/job', async (req, res) => {
       if (req.method !== 'PUT' && req.method !== 'POST') throw new LegacyHttpError(405, INVALID_METHOD);
-      sendLegacy(req, res, await services.jobs.validate(req.body, callOptions(req)));
+      sendLegacy(req, res, await services.jobWrites.validate(req.body, legacyQuery(req).scope));
     }),
   );
 
@@ -86,16 +87,17 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, sub: Record<s
         const id = decodePathId(rest);
         switch (req.method) {
           case 'GET': {
-            const { job, meta } = await services.jobs.get(id, callOptions(req));
+            const { scope, block } = legacyQuery(req);
+            const { job, meta } = await services.jobReads.get(id, scope, block);
             return sendLegacy(req, res, maskSecrets(job), meta);
           }
           case 'PUT':
           case 'POST': {
-            const { response, meta } = await services.jobs.register(req.body, callOptions(req), id);
+            const { response, meta } = await services.jobWrites.register(req.body, legacyQuery(req).scope, id);
             return sendLegacy(req, res, response, meta);
           }
           case 'DELETE': {
-            const { response, meta } = await services.jobs.delete(id, callOptions(req));
+            const { response, meta } = await services.jobWrites.delete(id, legacyQuery(req).scope);
             return sendLegacy(req, res, response, meta);
           }
           default:

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { createProxyMiddleware, responseInterceptor } from 'http-proxy-middleware';
+import { legacyStatusOf } from '../nomad/errors';
 import { maskSecretsInJsonText } from '../translate/mask';
 import { callerToken } from './context';
 import type { RouteContext } from './types';
@@ -51,7 +52,7 @@ export function nomadPassthrough(ctx: RouteContext, opts: PassthroughOptions): R
     selfHandleResponse: true,
     xfwd: false,
     ejectPlugins: true,
-    pathRewrite: (_path, req) => proxiedUrl(req.originalUrl, opts.path(req), nomad.scope({}).region ?? ''),
+    pathRewrite: (_path, req) => proxiedUrl(req.originalUrl, opts.path(req), nomad.resolve().region ?? ''),
     plugins: [
       (server) => {
         server.on('proxyReq', (proxyReq, req) => {
@@ -95,10 +96,9 @@ export function nomadPassthrough(ctx: RouteContext, opts: PassthroughOptions): R
             r.end();
             return;
           }
-          const code = (err as NodeJS.ErrnoException).code ?? '';
-          const text = timeout ? `no answer from ${nomad.baseURL} within the timeout` : nomad.unreachable(err.message, code);
-          r.writeHead(timeout ? 504 : 502, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-          r.end(text);
+          const failure = nomad.proxyFailure(err, req.url ?? '', timeout);
+          r.writeHead(legacyStatusOf(failure), { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+          r.end(failure.reason);
         });
       },
     ],

@@ -7,9 +7,10 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import { LegacyHttpError, notFound } from '../legacy/errors';
 import { parseGoBool } from '../nomad/go';
 import { maskSecrets } from '../translate/mask';
-import { callerToken, callOptions, prefixOf, sendLegacy } from './context';
+import { callerToken, legacyQuery, prefixOf, sendLegacy, type LegacyQuery } from './context';
 import { decodePathId, handle, INVALID_METHOD, type JobSubHandler } from './jobs';
 import { nomadPassthrough } from './passthrough';
+import type { Answer } from '../service/runtime';
 import type { RouteContext } from './types';
 
 /** 2.x's answer for a path under /v1/agent/allocation/ that is not `{ID}/stats`. */
@@ -51,37 +52,47 @@ function bare(res: Response, status: number): void {
 export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: Record<string, JobSubHandler>): void {
   const runtime = ctx.services.runtime;
 
+  /**
+   * A legacy read, after its method check and path ID: the caller's query, the service's answer,
+   * masked when it carries job specs.
+   */
+  const answer = async (req: Request, res: Response, read: (q: LegacyQuery) => Promise<Answer<unknown>>, masked = false) => {
+    const { body, meta } = await read(legacyQuery(req));
+    sendLegacy(req, res, masked ? maskSecrets(body) : body, meta);
+  };
+  /** A GET route of its own (the path names no ID). */
+  const get = (path: RegExp, route: string, read: (q: LegacyQuery, req: Request) => Promise<Answer<unknown>>, masked = false) =>
+    app.all(
+      path,
+      handle(route, async (req, res) => {
+        requireMethod(req, 'GET');
+        await answer(req, res, (q) => read(q, req), masked);
+      }),
+    );
+  /** A route under a prefix whose path names an ID (percent-decoded before the query is read). */
+  const byId = (route: string, methods: string[], id: () => string, read: (id: string, q: LegacyQuery) => Promise<Answer<unknown>>, masked = false) =>
+    handle(route, async (req, res) => {
+      requireMethod(req, ...methods);
+      const decoded = id();
+      await answer(req, res, (q) => read(decoded, q), masked);
+    });
+
   /* ---------------------------------------------------------------- /v1/job/{ID}/… */
 
   jobSub.allocations = async (req, res, id) => {
     requireMethod(req, 'GET');
-    const { allocs, meta } = await runtime.jobAllocations(id, callOptions(req), queryBool(req, 'all'));
-    sendLegacy(req, res, maskSecrets(allocs), meta);
+    await answer(req, res, ({ scope, block }) => runtime.jobAllocations(id, scope, block, queryBool(req, 'all')), true);
   };
   jobSub.evaluations = async (req, res, id) => {
     requireMethod(req, 'GET');
-    const { evals, meta } = await runtime.jobEvaluations(id, callOptions(req));
-    sendLegacy(req, res, evals, meta);
+    await answer(req, res, ({ scope, block }) => runtime.jobEvaluations(id, scope, block));
   };
 
   /* ---------------------------------------------------------------- allocations */
 
-  app.all(
-    /^\/v1\/allocations$/,
-    handle('/v1/allocations', async (req, res) => {
-      requireMethod(req, 'GET');
-      const { allocs, meta } = await runtime.allocations(callOptions(req), prefixOf(req));
-      sendLegacy(req, res, maskSecrets(allocs), meta);
-    }),
-  );
-
-  app.all(
-    /^\/v1\/allocation\//,
-    handle('/v1/allocation/{ID}', async (req, res) => {
-      requireMethod(req, 'GET');
-      const { alloc, meta } = await runtime.allocation(pathRest(req, '/v1/allocation/'), callOptions(req));
-      sendLegacy(req, res, maskSecrets(alloc), meta);
-    }),
+  get(/^\/v1\/allocations$/, '/v1/allocations', ({ scope, block }, req) => runtime.allocations(scope, block, prefixOf(req)), true);
+  app.all(/^\/v1\/allocation\//, (req: Request, res: Response, next: NextFunction) =>
+    byId('/v1/allocation/{ID}', ['GET'], () => pathRest(req, '/v1/allocation/'), (id, { scope, block }) => runtime.allocation(id, scope, block), true)(req, res, next),
   );
 
   // 2.x: no method check here; `{ID}/stats` only, anything else `resource not found`
@@ -90,106 +101,46 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
     handle('/v1/agent/allocation/{ID}/stats', async (req, res) => {
       const tokens = req.path.slice('/v1/agent/allocation/'.length).split('/');
       if (tokens.length !== 2 || tokens[1] !== 'stats') throw notFound(RESOURCE_NOT_FOUND);
-      const stats = await runtime.allocStats(decodePathId(tokens[0] as string), queryText(req, 'task'), callOptions(req));
+      const id = decodePathId(tokens[0] as string);
+      const task = queryText(req, 'task');
+      const stats = await runtime.allocStats(id, task, legacyQuery(req).scope);
       sendLegacy(req, res, stats);
     }),
   );
 
   /* ---------------------------------------------------------------- evaluations */
 
-  app.all(
-    /^\/v1\/evaluations$/,
-    handle('/v1/evaluations', async (req, res) => {
-      requireMethod(req, 'GET');
-      const { evals, meta } = await runtime.evaluations(callOptions(req), prefixOf(req));
-      sendLegacy(req, res, evals, meta);
-    }),
-  );
-
+  get(/^\/v1\/evaluations$/, '/v1/evaluations', ({ scope, block }, req) => runtime.evaluations(scope, block, prefixOf(req)));
   app.all(/^\/v1\/evaluation\//, (req: Request, res: Response, next: NextFunction) => {
     const rest = req.path.slice('/v1/evaluation/'.length);
-    if (rest.endsWith('/allocations')) {
-      return handle('/v1/evaluation/{ID}/allocations', async () => {
-        requireMethod(req, 'GET');
-        const id = decodePathId(rest.slice(0, -'/allocations'.length));
-        const { allocs, meta } = await runtime.evaluationAllocations(id, callOptions(req));
-        sendLegacy(req, res, maskSecrets(allocs), meta);
-      })(req, res, next);
-    }
-    handle('/v1/evaluation/{ID}', async () => {
-      requireMethod(req, 'GET');
-      const { eval: evaluation, meta } = await runtime.evaluation(decodePathId(rest), callOptions(req));
-      sendLegacy(req, res, evaluation, meta);
-    })(req, res, next);
+    const inner = rest.endsWith('/allocations')
+      ? byId('/v1/evaluation/{ID}/allocations', ['GET'], () => decodePathId(rest.slice(0, -'/allocations'.length)), (id, { scope, block }) => runtime.evaluationAllocations(id, scope, block), true)
+      : byId('/v1/evaluation/{ID}', ['GET'], () => decodePathId(rest), (id, { scope, block }) => runtime.evaluation(id, scope, block));
+    inner(req, res, next);
   });
 
   /* ---------------------------------------------------------------- nodes */
 
-  app.all(
-    /^\/v1\/nodes$/,
-    handle('/v1/nodes', async (req, res) => {
-      requireMethod(req, 'GET');
-      const { nodes, meta } = await runtime.nodes(callOptions(req), prefixOf(req));
-      sendLegacy(req, res, nodes, meta);
-    }),
-  );
-
+  get(/^\/v1\/nodes$/, '/v1/nodes', ({ scope, block }, req) => runtime.nodes(scope, block, prefixOf(req)));
   // 2.x dispatched on the suffix: /evaluate, /allocations, else the node itself (so /drain & co. are "node not found")
   app.all(/^\/v1\/node\//, (req: Request, res: Response, next: NextFunction) => {
     const rest = req.path.slice('/v1/node/'.length);
-    if (rest.endsWith('/evaluate')) {
-      return handle('/v1/node/{ID}/evaluate', async () => {
-        requireMethod(req, 'PUT', 'POST');
-        const { response, meta } = await runtime.nodeEvaluate(decodePathId(rest.slice(0, -'/evaluate'.length)), callOptions(req));
-        sendLegacy(req, res, response, meta);
-      })(req, res, next);
-    }
-    if (rest.endsWith('/allocations')) {
-      return handle('/v1/node/{ID}/allocations', async () => {
-        requireMethod(req, 'GET');
-        const { allocs, meta } = await runtime.nodeAllocations(decodePathId(rest.slice(0, -'/allocations'.length)), callOptions(req));
-        sendLegacy(req, res, maskSecrets(allocs), meta);
-      })(req, res, next);
-    }
-    handle('/v1/node/{ID}', async () => {
-      requireMethod(req, 'GET');
-      const { node, meta } = await runtime.node(decodePathId(rest), callOptions(req));
-      sendLegacy(req, res, node, meta);
-    })(req, res, next);
+    const idBefore = (suffix: string) => () => decodePathId(rest.slice(0, -suffix.length));
+    const inner = rest.endsWith('/evaluate')
+      ? byId('/v1/node/{ID}/evaluate', ['PUT', 'POST'], idBefore('/evaluate'), (id, { scope }) => runtime.nodeEvaluate(id, scope))
+      : rest.endsWith('/allocations')
+        ? byId('/v1/node/{ID}/allocations', ['GET'], idBefore('/allocations'), (id, { scope, block }) => runtime.nodeAllocations(id, scope, block), true)
+        : byId('/v1/node/{ID}', ['GET'], () => decodePathId(rest), (id, { scope, block }) => runtime.node(id, scope, block));
+    inner(req, res, next);
   });
 
   /* ---------------------------------------------------------------- agent and status */
 
-  const read = <T>(route: string, f: (req: Request) => Promise<{ body: T; meta: Parameters<typeof sendLegacy>[3] }>) =>
-    app.all(
-      new RegExp(`^${route.replace(/\//g, '\\/')}$`),
-      handle(route, async (req, res) => {
-        requireMethod(req, 'GET');
-        const { body, meta } = await f(req);
-        sendLegacy(req, res, body, meta);
-      }),
-    );
-
-  read('/v1/self', async (req) => {
-    const { self, meta } = await runtime.self(callOptions(req));
-    return { body: self, meta };
-  });
-  read('/v1/members', async (req) => {
-    const { members, meta } = await runtime.members(callOptions(req));
-    return { body: members, meta };
-  });
-  read('/v1/regions', async (req) => {
-    const { regions, meta } = await runtime.regions(callOptions(req));
-    return { body: regions, meta };
-  });
-  read('/v1/leader', async (req) => {
-    const { leader, meta } = await runtime.leader(callOptions(req));
-    return { body: leader, meta };
-  });
-  read('/v1/peers', async (req) => {
-    const { peers, meta } = await runtime.peers(callOptions(req));
-    return { body: peers, meta };
-  });
+  get(/^\/v1\/self$/, '/v1/self', ({ scope, block }) => runtime.self(scope, block));
+  get(/^\/v1\/members$/, '/v1/members', ({ scope, block }) => runtime.members(scope, block));
+  get(/^\/v1\/regions$/, '/v1/regions', ({ scope, block }) => runtime.status('/v1/regions', scope, block));
+  get(/^\/v1\/leader$/, '/v1/leader', ({ scope, block }) => runtime.status('/v1/status/leader', scope, block));
+  get(/^\/v1\/peers$/, '/v1/peers', ({ scope, block }) => runtime.status('/v1/status/peers', scope, block));
 
   /* ---------------------------------------------------------------- passthrough to Nomad */
 
@@ -230,14 +181,17 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
   /* ---------------------------------------------------------------- 2.x-only features */
 
   const unsupported = (feature: string) => new LegacyHttpError(501, unsupportedText(feature));
+  /** A 2.x feature without a counterpart: 405 for another method, else 501 naming it. */
+  const unsupportedRoute = (path: RegExp, route: string, method: string, feature: string) =>
+    app.all(
+      path,
+      handle(route, async (req) => {
+        requireMethod(req, method);
+        throw unsupported(feature);
+      }),
+    );
 
-  app.all(
-    /^\/v1\/login$/,
-    handle('/v1/login', async (req) => {
-      requireMethod(req, 'PUT');
-      throw unsupported('login (orders)');
-    }),
-  );
+  unsupportedRoute(/^\/v1\/login$/, '/v1/login', 'PUT', 'login (orders)');
   // orders (traffic quotas): none exist on Nomad, so lists are empty and single orders are not found
   app.all(
     /^\/v1\/orders$/,
@@ -269,26 +223,8 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
       throw unsupported('orders');
     }),
   );
-  app.all(
-    /^\/v1\/cloud\/order$/,
-    handle('/v1/cloud/order', async (req) => {
-      requireMethod(req, 'GET');
-      throw unsupported('cloud orders');
-    }),
-  );
+  unsupportedRoute(/^\/v1\/cloud\/order$/, '/v1/cloud/order', 'GET', 'cloud orders');
   // exact paths that 2.x matched before its /v1/job/ prefix
-  app.all(
-    /^\/v1\/job\/renewal$/,
-    handle('/v1/job/renewal', async (req) => {
-      requireMethod(req, 'PUT');
-      throw unsupported('job renewal (orders)');
-    }),
-  );
-  app.all(
-    /^\/v1\/job\/info$/,
-    handle('/v1/job/info', async (req) => {
-      requireMethod(req, 'POST');
-      throw unsupported('job info (reading the source database schema)');
-    }),
-  );
+  unsupportedRoute(/^\/v1\/job\/renewal$/, '/v1/job/renewal', 'PUT', 'job renewal (orders)');
+  unsupportedRoute(/^\/v1\/job\/info$/, '/v1/job/info', 'POST', 'job info (reading the source database schema)');
 }

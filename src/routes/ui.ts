@@ -3,13 +3,12 @@
  * listing the dtle jobs (status, stage, tasks, links to the legacy JSON) and the Nomad nodes,
  * refreshed by the browser every few seconds. No script, no password, every text HTML-escaped.
  */
-import { createHash } from 'node:crypto';
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { LegacyAllocListStub, LegacyJobListStub } from '../legacy/types';
 import { redactText } from '../logging';
-import { NomadError } from '../nomad/errors';
-import { NodeList, type NodeListStub } from '../nomad/types';
-import type { CallOptions } from '../nomad/client';
+import { NomadError, legacyStatusOf } from '../nomad/errors';
+import type { NodeListStub } from '../nomad/types';
+import { LegacyHttpError } from '../legacy/errors';
 import { stageOfMessages } from '../translate/stats';
 import { callerToken } from './context';
 import type { RouteContext } from './types';
@@ -192,63 +191,33 @@ function sendHtml(res: Response, status: number, html: string): void {
   res.end(html);
 }
 
-/** The status of the page when Nomad failed, as the legacy routes map it (no leader 503, timeout 504, unreachable 502). */
-function uiStatusOf(e: NomadError): number {
-  if (e.kind === 'timeout') return 504;
-  if (e.kind !== 'http') return 502;
-  if (e.status === 500 && /no (cluster )?leader/i.test(e.reason)) return 503;
-  return e.status >= 400 && e.status <= 599 ? e.status : 502;
-}
-
-/** What one load of the page reads from Nomad (the refresh interval is the caller's). */
-type UiData = Omit<UiModel, 'refreshSeconds'>;
-
 /** Registers GET /ui/ (and /ui). */
 export function registerUiRoutes(app: Express, ctx: RouteContext): void {
-  const { services, nomad, config } = ctx;
-  // Page loads that arrive while one is running for the same token share its Nomad reads: many open
-  // pages refreshing together cost one set of list calls. Nothing is kept once a load ends.
-  const inflight = new Map<string, Promise<UiData>>();
-  const load = (opts: CallOptions): Promise<UiData> => {
-    const key = createHash('sha256').update(opts.token ?? '').digest('base64');
-    const running = inflight.get(key);
-    if (running) return running;
-    const started = Promise.all([
-      services.jobs.list(opts),
-      services.runtime.allocations(opts),
-      nomad.get('/v1/nodes', NodeList, { token: opts.token, op: 'nodes.list' }),
-    ]).then(([{ jobs }, { allocs }, { data: nodes }]) => ({
-      jobs: jobs.map((j) => uiJobOf(j, allocs)),
-      nodes: nodes.map((n) => uiNodeOf(n, config.dtle_drivers)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    }));
-    inflight.set(key, started);
-    const forget = () => {
-      if (inflight.get(key) === started) inflight.delete(key);
-    };
-    started.then(forget, forget);
-    return started;
-  };
-
+  const { services, config } = ctx;
   app.get(['/ui', '/ui/'], (req: Request, res: Response, next: NextFunction) => {
     res.locals.route = '/ui/';
     const refresh = refreshSecondsOf(req);
-    let opts: CallOptions;
+    let token: string | undefined;
     try {
-      const token = callerToken(req);
-      if (config.require_caller_token && !token) {
-        res.status(401).setHeader('Content-Type', 'text/plain; charset=utf-8');
-        res.end('missing X-Nomad-Token: this service requires callers to send their own Nomad token\n');
-        return;
-      }
-      opts = token ? { token } : {};
+      token = callerToken(req, config.require_caller_token);
     } catch (e) {
-      return next(e);
+      if (!(e instanceof LegacyHttpError && e.status === 401)) return next(e);
+      res.status(401).setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(`${e.message}\n`);
+      return;
     }
-    load(opts).then(
-      (data) => sendHtml(res, 200, renderUi({ ...data, refreshSeconds: refresh })),
+    services.overview.load(token).then(
+      ({ jobs, allocs, nodes }) => {
+        const model: UiModel = {
+          jobs: jobs.map((j) => uiJobOf(j, allocs)),
+          nodes: nodes.map((n) => uiNodeOf(n, config.dtle_drivers)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+          refreshSeconds: refresh,
+        };
+        sendHtml(res, 200, renderUi(model));
+      },
       (e: unknown) => {
         if (!(e instanceof NomadError)) return next(e);
-        sendHtml(res, uiStatusOf(e), renderUiError(redactText(e.message, config.nomad_token ? [config.nomad_token] : []), refresh));
+        sendHtml(res, legacyStatusOf(e), renderUiError(redactText(e.message, config.nomad_token ? [config.nomad_token] : []), refresh));
       },
     );
   });

@@ -2,7 +2,12 @@ import type { Config } from '../config';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import type { NomadClient } from '../nomad/client';
-import { JobService } from './jobs';
+import { DialectProbe } from './dialect';
+import { JobPause } from './jobPause';
+import { JobReads } from './jobReads';
+import { JobWrites } from './jobWrites';
+import { Overview } from './overview';
+import { PauseStore } from './pauseStore';
 import { RuntimeService } from './runtime';
 
 export interface ServiceDeps {
@@ -12,13 +17,36 @@ export interface ServiceDeps {
   metrics: Metrics;
 }
 
-/** The service layer: Nomad I/O plus the pure translations; routes stay thin. */
+/** The service layer: Nomad I/O per capability plus the pure translations; routes stay thin. */
 export interface Services {
-  jobs: JobService;
+  /** the saved specs of paused jobs (Nomad Variables) */
+  pauseStore: PauseStore;
+  /** job reads: cache, list memo, watch */
+  jobReads: JobReads;
+  /** job writes: translate, register, validate, delete */
+  jobWrites: JobWrites;
+  /** pause and resume */
+  jobPause: JobPause;
+  /** the task config dialect to write */
+  dialect: DialectProbe;
+  /** allocations, evaluations, nodes, agent, status, statistics */
   runtime: RuntimeService;
+  /** the operator page's data */
+  overview: Overview;
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  const jobs = new JobService(deps);
-  return { jobs, runtime: new RuntimeService({ ...deps, jobs }) };
+  const pauseStore = new PauseStore(deps);
+  const jobReads = new JobReads({ ...deps, pauseStore });
+  const dialect = new DialectProbe(deps);
+  const runtime = new RuntimeService({ ...deps, jobs: jobReads });
+  return {
+    pauseStore,
+    jobReads,
+    jobWrites: new JobWrites({ ...deps, reads: jobReads, dialect, pauseStore }),
+    jobPause: new JobPause({ ...deps, reads: jobReads, pauseStore }),
+    dialect,
+    runtime,
+    overview: new Overview({ nomad: deps.nomad, jobReads, runtime }),
+  };
 }

@@ -1,4 +1,5 @@
-import type { LegacyJob } from '../legacy/types';
+import { LRUCache } from 'lru-cache';
+import type { LegacyJobSpec } from '../legacy/types';
 import type { AllocJobView } from '../translate/alloc';
 
 /**
@@ -9,7 +10,7 @@ export interface CachedJob {
   jobModifyIndex: number;
   modifyIndex: number;
   /**
-   * the legacy job with every secret masked, as JSON text (a tenth of the memory of the object
+   * the legacy job's spec fields with every secret masked, as JSON text (a tenth of the memory of the object
    * graph; parsed again only when a list is rebuilt), or null when the job is not a dtle job
    */
   masked: string | null;
@@ -17,73 +18,69 @@ export interface CachedJob {
   view: AllocJobView | null;
 }
 
+/** The masked legacy spec of an entry (JSON this service wrote). */
+export function maskedJob(entry: CachedJob): LegacyJobSpec | null {
+  return entry.masked === null ? null : (JSON.parse(entry.masked) as LegacyJobSpec);
+}
+
 /**
  * Job specs keyed by scope + job ID and valid for one JobModifyIndex: an entry is used only when
  * the list being answered names the same JobModifyIndex, so no answer carries a spec older than
- * its list. Bounded; the least recently used entry goes first.
+ * its list. Bounded (lru-cache); the least recently used entry goes first, and is counted.
  */
-/** The masked legacy job of an entry. */
-export function maskedJob(entry: CachedJob): LegacyJob | null {
-  return entry.masked === null ? null : (JSON.parse(entry.masked) as LegacyJob);
-}
-
 export class JobSpecCache {
-  private readonly map = new Map<string, CachedJob>();
+  private readonly lru: LRUCache<string, CachedJob>;
   evictions = 0;
 
-  constructor(
-    private readonly maxEntries: number,
-    private readonly onEvict: () => void = () => undefined,
-  ) {}
+  constructor(maxEntries: number, onEvict: () => void = () => undefined) {
+    this.lru = new LRUCache<string, CachedJob>({
+      max: Math.max(1, maxEntries),
+      dispose: (_value, _key, reason) => {
+        if (reason !== 'evict') return;
+        this.evictions++;
+        onEvict();
+      },
+    });
+  }
 
   static key(scope: string, id: string): string {
     return `${scope}\u0000${id}`;
   }
 
   get size(): number {
-    return this.map.size;
+    return this.lru.size;
   }
 
-  /** The entry if it holds exactly this JobModifyIndex. */
+  /** The entry if it holds exactly this JobModifyIndex (and it becomes the most recently used). */
   get(key: string, jobModifyIndex: number): CachedJob | undefined {
-    const e = this.map.get(key);
-    if (e === undefined || e.jobModifyIndex !== jobModifyIndex) return undefined;
-    this.map.delete(key);
-    this.map.set(key, e);
-    return e;
+    const e = this.lru.peek(key);
+    return e !== undefined && e.jobModifyIndex === jobModifyIndex ? this.lru.get(key) : undefined;
   }
 
   /** The entry whatever its JobModifyIndex, for views that only need the task layout. */
   latest(key: string): CachedJob | undefined {
-    return this.map.get(key);
+    return this.lru.peek(key);
   }
 
   set(key: string, entry: CachedJob): void {
-    const old = this.map.get(key);
+    const old = this.lru.peek(key);
     if (old && old.jobModifyIndex > entry.jobModifyIndex) return; // never go back in time
-    this.map.delete(key);
-    this.map.set(key, entry);
-    while (this.map.size > this.maxEntries) {
-      const oldest = this.map.keys().next().value as string;
-      this.map.delete(oldest);
-      this.evictions++;
-      this.onEvict();
-    }
+    this.lru.set(key, entry);
   }
 
   delete(key: string): void {
-    this.map.delete(key);
+    this.lru.delete(key);
   }
 
   /** Drops entries of a scope whose IDs are not in `live`. */
   retain(scope: string, live: ReadonlySet<string>): void {
     const prefix = `${scope}\u0000`;
-    for (const key of this.map.keys()) {
-      if (key.startsWith(prefix) && !live.has(key.slice(prefix.length))) this.map.delete(key);
+    for (const key of [...this.lru.keys()]) {
+      if (key.startsWith(prefix) && !live.has(key.slice(prefix.length))) this.lru.delete(key);
     }
   }
 
   clear(): void {
-    this.map.clear();
+    this.lru.clear();
   }
 }

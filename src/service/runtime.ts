@@ -1,9 +1,10 @@
 import axios from 'axios';
+import type { z } from 'zod';
 import pLimit from 'p-limit';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
-import { nomadPath, type CallOptions, type NomadClient, type QueryMeta } from '../nomad/client';
+import { nomadPath, type Blocking, type NomadClient, type QueryMeta, type Scope } from '../nomad/client';
 import { NomadError } from '../nomad/errors';
 import { nowNanos } from '../nomad/go';
 import {
@@ -30,6 +31,7 @@ import type {
   LegacyAllocStatistics,
   LegacyEvaluation,
   LegacyJob,
+  LegacyJobSpec,
   LegacyNode,
   LegacyNodeListStub,
   LegacyNodeUpdateResponse,
@@ -43,14 +45,14 @@ import { legacyEvaluation } from '../translate/eval';
 import { legacyNode, legacyNodeStub, legacyNodeUpdateResponse, nodeAddressOf, joinHostPort, type HttpAddrOptions } from '../translate/node';
 import { legacyAgentSelf, legacyMembers } from '../translate/agent';
 import { dtleMetricsFor, dtleTaskLabel, legacyTaskStatistics, parsePrometheusText, stageOfEvents } from '../translate/stats';
-import { JOB_NOT_FOUND, type JobService } from './jobs';
+import { JOB_NOT_FOUND, type JobReads } from './jobReads';
 
 export interface RuntimeServiceDeps {
   config: Config;
   nomad: NomadClient;
   logger: Logger;
   metrics: Metrics;
-  jobs: JobService;
+  jobs: JobReads;
 }
 
 /** 2.x's texts for missing things (agent/*_endpoint.go). */
@@ -61,16 +63,20 @@ export const NODE_NOT_FOUND = 'node not found';
 /** What the runtime routes know about one dtle job. */
 interface JobInfo {
   view: AllocJobView;
-  legacy: LegacyJob;
+  legacy: LegacyJobSpec;
 }
+
+/** A legacy read's answer: the 2.x body and the query meta for its X-Udup-* headers. */
+export interface Answer<T> {
+  body: T;
+  meta: QueryMeta;
+}
+
+/** The query meta of an answer made without Nomad (nothing found). */
+const NO_META: QueryMeta = { index: null, knownLeader: null, lastContact: null };
 
 /** The largest plugin /metrics answer read. */
 const MAX_METRICS_BYTES = 8 * 1024 * 1024;
-
-/** A read without the blocking parameters (the lookups behind a blocking query must not block). */
-function nonBlocking(opts: CallOptions): CallOptions {
-  return { ...opts, index: undefined, wait: undefined };
-}
 
 /**
  * Legacy runtime reads over Nomad: allocations, evaluations, nodes, agent, status, statistics.
@@ -92,16 +98,17 @@ export class RuntimeService {
     return { advertiseAddr: this.deps.config.advertise_addr, apiAddr: this.deps.config.api_addr };
   }
 
-  private infoOf(job: Job): JobInfo | null {
+  /** An allocation's job: its legacy view and the whole 2.x job (allocations embed it). */
+  private infoOf(job: Job): (JobInfo & { legacy: LegacyJob }) | null {
     const view = allocJobView(job, this.drivers);
     const legacy = view ? nomadJobToLegacy(job, this.drivers) : null;
     return view && legacy ? { view, legacy } : null;
   }
 
   /** The dtle job, or null when it is missing or not a dtle job. */
-  private async jobInfo(id: string, opts: CallOptions): Promise<JobInfo | null> {
+  private async jobInfo(id: string, scope: Scope): Promise<JobInfo | null> {
     try {
-      const { job, raw, paused } = await this.deps.jobs.get(id, nonBlocking(opts));
+      const { job, raw, paused } = await this.deps.jobs.get(id, scope);
       // a paused job that Nomad has garbage-collected answers from its saved spec
       const spec = raw ?? paused?.spec ?? null;
       const view = spec ? allocJobView(spec, this.drivers) : null;
@@ -116,14 +123,14 @@ export class RuntimeService {
    * The dtle jobs among these IDs, for lists of allocations: the task layout comes from the job-spec
    * cache when it holds the job, else one read each (bounded concurrency).
    */
-  private async jobInfos(ids: Iterable<string>, opts: CallOptions): Promise<Map<string, JobInfo>> {
+  private async jobInfos(ids: Iterable<string>, scope: Scope): Promise<Map<string, JobInfo>> {
     const unique = [...new Set(ids)];
     const found = await Promise.all(
       unique.map((id) => {
         // lists show jobs masked anyway: the cached masked job serves as their legacy view
-        const cached = this.deps.jobs.cachedView(id, opts);
+        const cached = this.deps.jobs.cachedView(id, scope);
         if (cached) return [id, { view: cached.view, legacy: cached.masked }] as const;
-        return this.limit(async () => [id, await this.jobInfo(id, opts)] as const);
+        return this.limit(async () => [id, await this.jobInfo(id, scope)] as const);
       }),
     );
     const out = new Map<string, JobInfo>();
@@ -147,60 +154,57 @@ export class RuntimeService {
    * runs both at once; a blocking read waits for the job check first, so a missing job answers at
    * once instead of after the wait.
    */
-  private async withJob<T>(id: string, opts: CallOptions, read: () => Promise<T>): Promise<[JobInfo, T]> {
-    if (opts.index !== undefined) {
-      const info = await this.jobInfo(id, opts);
+  private async withJob<T>(id: string, scope: Scope, block: Blocking, read: () => Promise<T>): Promise<[JobInfo, T]> {
+    if (block.index !== undefined) {
+      const info = await this.jobInfo(id, scope);
       if (!info) throw notFound(JOB_NOT_FOUND);
       return [info, await read()];
     }
     const pending = Promise.resolve().then(read); // a read that throws at once is answered below too
     pending.catch(() => undefined); // answered below, or superseded by the job check's 404
-    const info = await this.jobInfo(id, opts);
+    const info = await this.jobInfo(id, scope);
     if (!info) throw notFound(JOB_NOT_FOUND);
     return [info, await pending];
   }
 
   /** GET /v1/job/{ID}/allocations */
-  async jobAllocations(id: string, opts: CallOptions, all: boolean): Promise<{ allocs: LegacyAllocListStub[]; meta: QueryMeta }> {
-    const [info, { data, meta }] = await this.withJob(id, opts, () =>
-      this.deps.nomad.get(nomadPath`/v1/job/${id}/allocations`, AllocList, {
-        ...opts,
-        params: { ...(opts.params ?? {}), ...(all ? { all: 'true' } : {}) },
-        op: 'job.allocations',
-      }),
+  async jobAllocations(id: string, scope: Scope, block: Blocking, all: boolean): Promise<Answer<LegacyAllocListStub[]>> {
+    const [info, { data, meta }] = await this.withJob(id, scope, block, () =>
+      this.deps.nomad.get(nomadPath`/v1/job/${id}/allocations`, AllocList, { scope, block, params: all ? { all: 'true' } : {}, op: 'job.allocations' }),
     );
-    return { allocs: this.stubsOf(data, new Map([[id, info]])), meta };
+    return { body: this.stubsOf(data, new Map([[id, info]])), meta };
   }
 
   /** GET /v1/job/{ID}/evaluations */
-  async jobEvaluations(id: string, opts: CallOptions): Promise<{ evals: LegacyEvaluation[]; meta: QueryMeta }> {
-    const [info, { data, meta }] = await this.withJob(id, opts, () =>
-      this.deps.nomad.get(nomadPath`/v1/job/${id}/evaluations`, EvaluationDetailList, { ...opts, op: 'job.evaluations' }),
+  async jobEvaluations(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyEvaluation[]>> {
+    const [info, { data, meta }] = await this.withJob(id, scope, block, () =>
+      this.deps.nomad.get(nomadPath`/v1/job/${id}/evaluations`, EvaluationDetailList, { scope, block, op: 'job.evaluations' }),
     );
-    return { evals: data.map((e) => legacyEvaluation(e, info.view, info.legacy.Type)), meta };
+    return { body: data.map((e) => legacyEvaluation(e, info.view, info.legacy.Type)), meta };
   }
 
   /* -------------------------------------------------------------- allocations */
 
+  /** A Nomad list, narrowed by the legacy ?prefix=. */
+  private list<T>(path: string, schema: z.ZodType<T>, scope: Scope, block: Blocking, prefix: string | undefined, op: string) {
+    return this.deps.nomad.get(path, schema, { scope, block, params: prefix ? { prefix } : {}, op });
+  }
+
   /** GET /v1/allocations: the allocations of dtle jobs. */
-  async allocations(opts: CallOptions, prefix?: string): Promise<{ allocs: LegacyAllocListStub[]; meta: QueryMeta }> {
-    const { data, meta } = await this.deps.nomad.get('/v1/allocations', AllocList, {
-      ...opts,
-      params: { ...(opts.params ?? {}), ...(prefix ? { prefix } : {}) },
-      op: 'allocs.list',
-    });
+  async allocations(scope: Scope, block: Blocking, prefix?: string): Promise<Answer<LegacyAllocListStub[]>> {
+    const { data, meta } = await this.list('/v1/allocations', AllocList, scope, block, prefix, 'allocs.list');
     const jobs = await this.jobInfos(
       data.map((a) => a.JobID),
-      opts,
+      scope,
     );
-    return { allocs: this.stubsOf(data, jobs), meta };
+    return { body: this.stubsOf(data, jobs), meta };
   }
 
   /** A Nomad allocation of a dtle job, with its legacy view; null when missing or not dtle. */
-  private async dtleAllocation(id: string, opts: CallOptions) {
+  private async dtleAllocation(id: string, scope: Scope, block: Blocking) {
     let res;
     try {
-      res = await this.deps.nomad.get(nomadPath`/v1/allocation/${id}`, Allocation, { ...opts, op: 'alloc.read' });
+      res = await this.deps.nomad.get(nomadPath`/v1/allocation/${id}`, Allocation, { scope, block, op: 'alloc.read' });
     } catch (e) {
       if (e instanceof NomadError && e.isNotFound) return null;
       throw e;
@@ -210,166 +214,135 @@ export class RuntimeService {
   }
 
   /** GET /v1/allocation/{ID}: the allocation with its job in legacy form (job passwords masked here already). */
-  async allocation(id: string, opts: CallOptions): Promise<{ alloc: LegacyAllocation; meta: QueryMeta }> {
+  async allocation(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyAllocation>> {
     if (id === '') throw notFound(ALLOC_NOT_FOUND);
-    const found = await this.dtleAllocation(id, opts);
+    const found = await this.dtleAllocation(id, scope, block);
     if (!found) throw notFound(ALLOC_NOT_FOUND);
-    return { alloc: legacyAllocation(found.alloc, found.info.view, maskSecrets(found.info.legacy)), meta: found.meta };
+    return { body: legacyAllocation(found.alloc, found.info.view, maskSecrets(found.info.legacy)), meta: found.meta };
   }
 
   /* -------------------------------------------------------------- evaluations */
 
   /** GET /v1/evaluations: the evaluations of dtle jobs. */
-  async evaluations(opts: CallOptions, prefix?: string): Promise<{ evals: LegacyEvaluation[]; meta: QueryMeta }> {
-    const { data, meta } = await this.deps.nomad.get('/v1/evaluations', EvaluationDetailList, {
-      ...opts,
-      params: { ...(opts.params ?? {}), ...(prefix ? { prefix } : {}) },
-      op: 'evals.list',
-    });
+  async evaluations(scope: Scope, block: Blocking, prefix?: string): Promise<Answer<LegacyEvaluation[]>> {
+    const { data, meta } = await this.list('/v1/evaluations', EvaluationDetailList, scope, block, prefix, 'evals.list');
     const jobs = await this.jobInfos(
       data.map((e) => e.JobID),
-      opts,
+      scope,
     );
     const evals: LegacyEvaluation[] = [];
     for (const e of data) {
       const info = jobs.get(e.JobID);
       if (info) evals.push(legacyEvaluation(e, info.view, info.legacy.Type));
     }
-    return { evals, meta };
+    return { body: evals, meta };
   }
 
   /** GET /v1/evaluation/{ID}: 404 `eval not found` when missing or the evaluation of a job that is not a dtle job. */
-  async evaluation(id: string, opts: CallOptions): Promise<{ eval: LegacyEvaluation; meta: QueryMeta }> {
+  async evaluation(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyEvaluation>> {
     if (id === '') throw notFound(EVAL_NOT_FOUND);
     let res;
     try {
-      res = await this.deps.nomad.get(nomadPath`/v1/evaluation/${id}`, EvaluationDetail, { ...opts, op: 'eval.read' });
+      res = await this.deps.nomad.get(nomadPath`/v1/evaluation/${id}`, EvaluationDetail, { scope, block, op: 'eval.read' });
     } catch (e) {
       if (e instanceof NomadError && e.isNotFound) throw notFound(EVAL_NOT_FOUND);
       throw e;
     }
-    const info = await this.jobInfo(res.data.JobID, opts);
+    const info = await this.jobInfo(res.data.JobID, scope);
     if (!info) throw notFound(EVAL_NOT_FOUND);
-    return { eval: legacyEvaluation(res.data, info.view, info.legacy.Type), meta: res.meta };
+    return { body: legacyEvaluation(res.data, info.view, info.legacy.Type), meta: res.meta };
   }
 
   /** GET /v1/evaluation/{ID}/allocations (2.x: an unknown evaluation has no allocations: []). */
-  async evaluationAllocations(id: string, opts: CallOptions): Promise<{ allocs: LegacyAllocListStub[]; meta: QueryMeta }> {
-    let res;
-    try {
-      res = await this.deps.nomad.get(nomadPath`/v1/evaluation/${id}/allocations`, AllocList, { ...opts, op: 'eval.allocations' });
-    } catch (e) {
-      if (e instanceof NomadError && e.isNotFound) return { allocs: [], meta: { index: null, knownLeader: null, lastContact: null } };
-      throw e;
-    }
+  async evaluationAllocations(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyAllocListStub[]>> {
+    const res = await this.orNone(this.deps.nomad.get(nomadPath`/v1/evaluation/${id}/allocations`, AllocList, { scope, block, op: 'eval.allocations' }));
+    if (res === null) return { body: [], meta: NO_META };
     const jobs = await this.jobInfos(
       res.data.map((a) => a.JobID),
-      opts,
+      scope,
     );
-    return { allocs: this.stubsOf(res.data, jobs), meta: res.meta };
+    return { body: this.stubsOf(res.data, jobs), meta: res.meta };
+  }
+
+  /** A Nomad read, or null when Nomad found nothing. */
+  private async orNone<T>(read: Promise<T>): Promise<T | null> {
+    try {
+      return await read;
+    } catch (e) {
+      if (e instanceof NomadError && e.isNotFound) return null;
+      throw e;
+    }
   }
 
   /* -------------------------------------------------------------- nodes */
 
   /** GET /v1/nodes */
-  async nodes(opts: CallOptions, prefix?: string): Promise<{ nodes: LegacyNodeListStub[]; meta: QueryMeta }> {
-    const { data, meta } = await this.deps.nomad.get('/v1/nodes', NodeList, {
-      ...opts,
-      params: { ...(opts.params ?? {}), ...(prefix ? { prefix } : {}) },
-      op: 'nodes.list',
-    });
-    return { nodes: data.map((n) => legacyNodeStub(n, this.addrOptions)), meta };
+  async nodes(scope: Scope, block: Blocking, prefix?: string): Promise<Answer<LegacyNodeListStub[]>> {
+    const { data, meta } = await this.list('/v1/nodes', NodeList, scope, block, prefix, 'nodes.list');
+    return { body: data.map((n) => legacyNodeStub(n, this.addrOptions)), meta };
   }
 
   /** GET /v1/node/{ID} */
-  async node(id: string, opts: CallOptions): Promise<{ node: LegacyNode; meta: QueryMeta }> {
+  async node(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyNode>> {
     if (id === '') throw notFound(NODE_NOT_FOUND);
-    try {
-      const { data, meta } = await this.deps.nomad.get(nomadPath`/v1/node/${id}`, NodeDetail, { ...opts, op: 'node.read' });
-      return { node: legacyNode(data, this.addrOptions), meta };
-    } catch (e) {
-      if (e instanceof NomadError && e.isNotFound) throw notFound(NODE_NOT_FOUND);
-      throw e;
-    }
+    const res = await this.orNone(this.deps.nomad.get(nomadPath`/v1/node/${id}`, NodeDetail, { scope, block, op: 'node.read' }));
+    if (res === null) throw notFound(NODE_NOT_FOUND);
+    return { body: legacyNode(res.data, this.addrOptions), meta: res.meta };
   }
 
   /** GET /v1/node/{ID}/allocations: the node's allocations of dtle jobs, each with its job (job passwords masked). */
-  async nodeAllocations(id: string, opts: CallOptions): Promise<{ allocs: LegacyAllocation[]; meta: QueryMeta }> {
-    let res;
-    try {
-      res = await this.deps.nomad.get(nomadPath`/v1/node/${id}/allocations`, AllocationList, { ...opts, op: 'node.allocations' });
-    } catch (e) {
-      // 2.x: an unknown node has no allocations
-      if (e instanceof NomadError && e.isNotFound) return { allocs: [], meta: { index: null, knownLeader: null, lastContact: null } };
-      throw e;
-    }
+  async nodeAllocations(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyAllocation[]>> {
+    const res = await this.orNone(this.deps.nomad.get(nomadPath`/v1/node/${id}/allocations`, AllocationList, { scope, block, op: 'node.allocations' }));
+    // 2.x: an unknown node has no allocations
+    if (res === null) return { body: [], meta: NO_META };
     const allocs: LegacyAllocation[] = [];
     for (const a of res.data) {
       const info = a.Job ? this.infoOf(a.Job) : null;
       if (info) allocs.push(legacyAllocation(a, info.view, maskSecrets(info.legacy)));
     }
-    return { allocs, meta: res.meta };
+    return { body: allocs, meta: res.meta };
   }
 
   /** PUT|POST /v1/node/{ID}/evaluate */
-  async nodeEvaluate(id: string, opts: CallOptions): Promise<{ response: LegacyNodeUpdateResponse; meta: QueryMeta }> {
-    try {
-      const { data, meta } = await this.deps.nomad.put(nomadPath`/v1/node/${id}/evaluate`, undefined, NodeUpdateResponse, {
-        token: opts.token,
-        region: opts.region,
-        op: 'node.evaluate',
-      });
-      return { response: legacyNodeUpdateResponse(data), meta: { ...meta, index: meta.index ?? String(data.Index) } };
-    } catch (e) {
-      if (e instanceof NomadError && e.isNotFound) throw notFound(NODE_NOT_FOUND);
-      throw e;
-    }
+  async nodeEvaluate(id: string, scope: Scope): Promise<Answer<LegacyNodeUpdateResponse>> {
+    const res = await this.orNone(this.deps.nomad.put(nomadPath`/v1/node/${id}/evaluate`, undefined, NodeUpdateResponse, { scope, op: 'node.evaluate' }));
+    if (res === null) throw notFound(NODE_NOT_FOUND);
+    return { body: legacyNodeUpdateResponse(res.data), meta: { ...res.meta, index: res.meta.index ?? String(res.data.Index) } };
   }
 
   /* -------------------------------------------------------------- agent and status */
 
   /** GET /v1/members */
-  async members(opts: CallOptions): Promise<{ members: LegacyServerMembers; meta: QueryMeta }> {
-    const { data, meta } = await this.deps.nomad.get('/v1/agent/members', ServerMembers, { ...opts, op: 'agent.members' });
-    return { members: legacyMembers(data), meta };
+  async members(scope: Scope, block: Blocking): Promise<Answer<LegacyServerMembers>> {
+    const { data, meta } = await this.deps.nomad.get('/v1/agent/members', ServerMembers, { scope, block, op: 'agent.members' });
+    return { body: legacyMembers(data), meta };
   }
 
   /** GET /v1/self */
-  async self(opts: CallOptions): Promise<{ self: LegacyAgentSelf; meta: QueryMeta }> {
-    const { data, meta } = await this.deps.nomad.get('/v1/agent/self', AgentSelf, { ...opts, op: 'agent.self' });
-    return { self: legacyAgentSelf(data, this.addrOptions), meta };
+  async self(scope: Scope, block: Blocking): Promise<Answer<LegacyAgentSelf>> {
+    const { data, meta } = await this.deps.nomad.get('/v1/agent/self', AgentSelf, { scope, block, op: 'agent.self' });
+    return { body: legacyAgentSelf(data, this.addrOptions), meta };
   }
 
-  /** GET /v1/leader */
-  async leader(opts: CallOptions): Promise<{ leader: string; meta: QueryMeta }> {
-    const { data, meta } = await this.deps.nomad.get('/v1/status/leader', StringValue, { ...opts, op: 'status.leader' });
-    return { leader: data, meta };
-  }
-
-  /** GET /v1/peers */
-  async peers(opts: CallOptions): Promise<{ peers: string[]; meta: QueryMeta }> {
-    const { data, meta } = await this.deps.nomad.get('/v1/status/peers', StringList, { ...opts, op: 'status.peers' });
-    return { peers: data, meta };
-  }
-
-  /** GET /v1/regions */
-  async regions(opts: CallOptions): Promise<{ regions: string[]; meta: QueryMeta }> {
-    const { data, meta } = await this.deps.nomad.get('/v1/regions', StringList, { ...opts, op: 'status.regions' });
-    return { regions: data, meta };
+  /** GET /v1/leader, /v1/peers, /v1/regions: Nomad's answer as it is (the same shape in 2.x). */
+  status(path: '/v1/status/leader', scope: Scope, block: Blocking): Promise<Answer<string>>;
+  status(path: '/v1/status/peers' | '/v1/regions', scope: Scope, block: Blocking): Promise<Answer<string[]>>;
+  async status(path: string, scope: Scope, block: Blocking): Promise<Answer<string | string[]>> {
+    const op = path === '/v1/regions' ? 'status.regions' : `status.${path.slice('/v1/status/'.length)}`;
+    const schema = path === '/v1/status/leader' ? StringValue : StringList;
+    const { data, meta } = await this.deps.nomad.get<string | string[]>(path, schema, { scope, block, op });
+    return { body: data, meta };
   }
 
   /* -------------------------------------------------------------- statistics */
 
   /** The dtle plugin's gauges on a node, or null when off, unreachable or unreadable (never throws). */
-  async scrapePlugin(nodeId: string, opts: CallOptions): Promise<string | null> {
+  async scrapePlugin(nodeId: string, scope: Scope): Promise<string | null> {
     const port = this.deps.config.dtle_api_port;
     if (port <= 0 || nodeId === '') return null;
     let url = '';
     try {
-      const { data: node } = await this.deps.nomad.get(nomadPath`/v1/node/${nodeId}`, NodeDetail, {
-        ...nonBlocking(opts),
-        op: 'node.read',
-      });
+      const { data: node } = await this.deps.nomad.get(nomadPath`/v1/node/${nodeId}`, NodeDetail, { scope, op: 'node.read' });
       const host = nodeAddressOf({ Attributes: node.Attributes, HTTPAddr: node.HTTPAddr });
       if (host === '') return null;
       url = `http://${joinHostPort(host, String(port))}/metrics`;
@@ -398,8 +371,8 @@ export class RuntimeService {
    * for an allocation it does not run, a task filter naming another task is an error, and a task
    * that is not running has no statistics.
    */
-  async allocStats(id: string, taskFilter: string, opts: CallOptions): Promise<LegacyAllocStatistics> {
-    const found = await this.dtleAllocation(id, nonBlocking(opts));
+  async allocStats(id: string, taskFilter: string, scope: Scope): Promise<LegacyAllocStatistics> {
+    const found = await this.dtleAllocation(id, scope, {});
     if (!found) throw new LegacyHttpError(500, `unknown allocation ID ${JSON.stringify(id)}`);
     const { alloc, info } = found;
     const tasks: Record<string, LegacyTaskStatistics> = {};
@@ -412,7 +385,7 @@ export class RuntimeService {
     }
     const running = entries.filter((t) => t.state.State === 'running' && (taskFilter === '' || t.type === taskFilter));
     if (running.length === 0) return { Tasks: tasks };
-    const text = await this.scrapePlugin(alloc.NodeID, opts);
+    const text = await this.scrapePlugin(alloc.NodeID, scope);
     const samples = text === null ? null : parsePrometheusText(text);
     const jobName = alloc.Job?.Name || alloc.JobID;
     for (const t of running) {

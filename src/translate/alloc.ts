@@ -18,8 +18,9 @@ import type {
   LegacyTaskType,
 } from '../legacy/types';
 import { int64 } from '../legacy/int64';
-import { isSecretKey, redactText } from '../logging/redact';
-import { dtleTasksOf } from './job';
+import { redactText } from '../logging/redact';
+import { secretValuesOf } from './mask';
+import { dtleTasksOf } from './fromNomad';
 import { legacyTime, nanosToRfc3339 } from './time';
 
 /** What the allocation translation needs to know about the allocation's job. */
@@ -32,17 +33,6 @@ export interface AllocJobView {
   tasks: ReadonlyMap<string, LegacyTaskType>;
   /** secret values of the job's task configs: scrubbed from event texts */
   secrets: readonly string[];
-}
-
-/** Every secret-keyed scalar value inside a JSON value (passwords of task configs). */
-export function secretValuesOf(value: unknown, out: Set<string> = new Set()): string[] {
-  if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (isSecretKey(k) && (typeof v === 'string' || typeof v === 'number') && String(v) !== '' && String(v) !== '*') out.add(String(v));
-      else secretValuesOf(v, out);
-    }
-  }
-  return [...out];
 }
 
 /** The view of a dtle job (null when the job is not a dtle job). */
@@ -182,25 +172,12 @@ function metricOf(raw: Record<string, unknown> | null): LegacyAllocMetric | null
  * (nomadJobToLegacy of `a.Job`), or null.
  */
 export function legacyAllocation(a: Allocation, view: AllocJobView | null, legacyJob: LegacyJob | null): LegacyAllocation {
-  const stub = legacyAllocStub(a, view);
+  const { ID, EvalID, Name, NodeID, JobID, Task, DesiredStatus, DesiredDescription, ClientStatus, ClientDescription, TaskStates, CreateIndex, ModifyIndex, CreateTime } =
+    legacyAllocStub(a, view);
+  // prettier-ignore
   return {
-    ID: stub.ID,
-    EvalID: stub.EvalID,
-    Name: stub.Name,
-    NodeID: stub.NodeID,
-    JobID: stub.JobID,
-    Job: legacyJob,
-    Task: stub.Task,
-    Metrics: metricOf(a.Metrics),
-    DesiredStatus: stub.DesiredStatus,
-    DesiredDescription: stub.DesiredDescription,
-    ClientStatus: stub.ClientStatus,
-    ClientDescription: stub.ClientDescription,
-    TaskStates: stub.TaskStates,
-    PreviousAllocation: a.PreviousAllocation,
-    CreateIndex: stub.CreateIndex,
-    ModifyIndex: stub.ModifyIndex,
-    AllocModifyIndex: a.AllocModifyIndex ?? a.ModifyIndex,
-    CreateTime: stub.CreateTime,
+    ID, EvalID, Name, NodeID, JobID, Job: legacyJob, Task, Metrics: metricOf(a.Metrics),
+    DesiredStatus, DesiredDescription, ClientStatus, ClientDescription, TaskStates, PreviousAllocation: a.PreviousAllocation,
+    CreateIndex, ModifyIndex, AllocModifyIndex: a.AllocModifyIndex ?? a.ModifyIndex, CreateTime,
   };
 }

@@ -5,45 +5,42 @@
  * becomes "*", as dtle 2.x showed it in job lists.
  */
 import { isSecretKey } from '../logging/redact';
-import { Int64Value } from '../legacy/int64';
+import { DROP, KEEP, walkJson } from './walk';
 
 export const MASK = '*';
 
+const isScalarSecret = (v: unknown, key: string | null) => key !== null && isSecretKey(key) && (typeof v === 'string' || typeof v === 'number');
+
 /** A deep copy of a JSON value with every secret-keyed scalar replaced by "*". */
 export function maskSecrets<T>(value: T): T {
-  return maskValue(value) as T;
-}
-
-function maskValue(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || value instanceof Int64Value) return value;
-  if (Array.isArray(value)) return value.map(maskValue);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (isSecretKey(k) && (typeof v === 'string' || typeof v === 'number')) out[k] = MASK;
-    else out[k] = maskValue(v);
-  }
-  return out;
+  return walkJson(value, (v, key) => (isScalarSecret(v, key) ? MASK : KEEP)) as T;
 }
 
 /** True when any secret-keyed scalar in the value equals "*" (a masked value sent back by a client). */
 export function hasMaskedSecret(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(hasMaskedSecret);
-  return Object.entries(value as Record<string, unknown>).some(([k, v]) =>
-    isSecretKey(k) && v === MASK ? true : hasMaskedSecret(v),
-  );
+  let found = false;
+  walkJson(value, (v, key) => {
+    if (key !== null && isSecretKey(key) && v === MASK) found = true;
+    return found ? v : KEEP;
+  });
+  return found;
 }
 
 /** A deep copy of a JSON value without any secret-keyed entry (for what is kept in Nomad's Meta). */
 export function withoutSecrets(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(withoutSecrets);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (isSecretKey(k) && typeof v !== 'object') continue;
-    out[k] = withoutSecrets(v);
-  }
-  return out;
+  return walkJson(value, (v, key) => (key !== null && isSecretKey(key) && typeof v !== 'object' ? DROP : KEEP));
+}
+
+/** Every secret-keyed scalar value inside a JSON value (passwords of task configs), to scrub from free text. */
+export function secretValuesOf(value: unknown): string[] {
+  const out = new Set<string>();
+  walkJson(value, (v, key) => {
+    if (!isScalarSecret(v, key)) return KEEP;
+    const text = String(v);
+    if (text !== '' && text !== MASK) out.add(text);
+    return v;
+  });
+  return [...out];
 }
 
 /**

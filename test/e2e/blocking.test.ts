@@ -83,15 +83,15 @@ describe('blocking queries', () => {
   });
 
   it("the job-list watch keeps the spec cache warm from Nomad's blocking queries", async () => {
-    const stop = c.built.services.jobs.startWatch({ wait: '10s' });
+    const stop = c.built.services.jobReads.startWatch({ wait: '10s' });
     try {
       const reg = record(await request(app()).post('/v1/jobs').send(legacyJob(IDS[1] as string)));
       expect(reg.status).toBe(200);
       const key = JobSpecCache.key('/', IDS[1] as string);
-      for (let i = 0; i < 100 && c.built.services.jobs.cache.get(key, (reg.body as { Index: number }).Index) === undefined; i++) {
+      for (let i = 0; i < 100 && c.built.services.jobReads.cache.get(key, (reg.body as { Index: number }).Index) === undefined; i++) {
         await new Promise((r) => setTimeout(r, 100));
       }
-      expect(c.built.services.jobs.cache.get(key, (reg.body as { Index: number }).Index)?.jobModifyIndex).toBe((reg.body as { Index: number }).Index);
+      expect(c.built.services.jobReads.cache.get(key, (reg.body as { Index: number }).Index)?.jobModifyIndex).toBe((reg.body as { Index: number }).Index);
     } finally {
       stop();
     }

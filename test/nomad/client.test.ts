@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { NomadClient, nomadPath, quoteLongTimes, type NomadClientConfig } from '../../src/nomad/client';
+import { NomadClient, nomadPath, type NomadClientConfig } from '../../src/nomad/client';
 import { NomadError } from '../../src/nomad/errors';
 import { AllocListStub, StringValue } from '../../src/nomad/types';
 
@@ -77,7 +77,7 @@ describe('NomadClient', () => {
     reply = json(200, '"x"');
     const c = client({ nomad_token: 'configured' });
     await c.get('/v1/status/leader', StringValue);
-    await c.get('/v1/status/leader', StringValue, { token: 'caller' });
+    await c.get('/v1/status/leader', StringValue, { scope: { token: 'caller' } });
     expect(seen.map((s) => s.headers['x-nomad-token'])).toEqual(['configured', 'caller']);
     c.close();
   });
@@ -93,10 +93,10 @@ describe('NomadClient', () => {
   it('passes region, namespace and blocking-query parameters', async () => {
     reply = json(200, '"x"');
     const c = client({ nomad_region: 'r1', nomad_namespace: 'ns1' });
-    await c.get('/v1/jobs', StringValue, { index: '42', wait: '5s', stale: true, params: { prefix: 'ab' } });
+    await c.get('/v1/jobs', StringValue, { block: { index: '42', wait: '5s', stale: true }, params: { prefix: 'ab' } });
     const u = new URL(seen[0]?.url ?? '', base);
     expect(Object.fromEntries(u.searchParams)).toEqual({ region: 'r1', namespace: 'ns1', index: '42', wait: '5s', stale: '', prefix: 'ab' });
-    await c.get('/v1/jobs', StringValue, { region: 'other' });
+    await c.get('/v1/jobs', StringValue, { scope: { region: 'other' } });
     expect(new URL(seen[1]?.url ?? '', base).searchParams.get('region')).toBe('other');
     c.close();
   });
@@ -212,13 +212,5 @@ describe('NomadClient', () => {
 describe('nomadPath', () => {
   it('encodes every interpolated segment', () => {
     expect(nomadPath`/v1/job/${'a/../b c%2F'}/allocations`).toBe('/v1/job/a%2F..%2Fb%20c%252F/allocations');
-  });
-});
-
-describe('quoteLongTimes', () => {
-  it('quotes only long integers of time fields', () => {
-    expect(quoteLongTimes('{"Time":1645601194094486985,"Index":12345678901234567,"SubmitTime": 1645601194094486985}')).toBe(
-      '{"Time":"1645601194094486985","Index":12345678901234567,"SubmitTime": "1645601194094486985"}',
-    );
   });
 });

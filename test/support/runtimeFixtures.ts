@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { quoteLongTimes } from '../../src/nomad/client';
+import { parseNomadJson } from '../../src/nomad/json';
 import { Job } from '../../src/nomad/types';
 import { LegacyJobInput } from '../../src/legacy/schema';
 import { legacyToNomadJob } from '../../src/translate/job';
@@ -10,7 +10,7 @@ const fixtures = path.resolve(__dirname, '..', 'fixtures');
 
 /** A Nomad answer from test/fixtures/nomad, read as the Nomad client reads it (long integers kept as digits). */
 export function nomadFixture<T>(name: string, schema: z.ZodType<T>): T {
-  return schema.parse(JSON.parse(quoteLongTimes(readFileSync(path.join(fixtures, 'nomad', name), 'utf8'))));
+  return schema.parse(parseNomadJson(readFileSync(path.join(fixtures, 'nomad', name), 'utf8')));
 }
 
 /** A 2.x answer from test/fixtures/legacy (plain JSON.parse: only for shapes and types). */

@@ -6,7 +6,6 @@ import {
   legacyAllocation,
   legacyAllocStub,
   legacyTaskEvent,
-  secretValuesOf,
   type AllocJobView,
 } from '../../src/translate/alloc';
 import { nomadJobToLegacy } from '../../src/translate/job';
@@ -63,9 +62,6 @@ describe('allocJobView', () => {
     expect(allocJobView(detail.Job as NonNullable<typeof detail.Job>, ['dtle'])).toBeNull();
   });
 
-  it('secretValuesOf ignores masked and empty values', () => {
-    expect(secretValuesOf({ a: { Password: '*' }, b: [{ password: '' }, { Pwd: 42 }], c: { Host: 'x' } })).toEqual(['42']);
-  });
 });
 
 describe('legacyAllocStub (Nomad AllocationListStub → 2.x AllocListStub)', () => {

@@ -1,14 +1,35 @@
-import {
-  checkDriverRules,
-  coerceObject,
-  escapeTemplate,
-  legacyToNomadConfigs,
-  nomadToLegacyConfigs,
-  unescapeTemplate,
-} from '../../src/translate/config';
-import { TASK_SPEC } from '../../src/translate/spec';
+import { Job } from '../../src/nomad/types';
+import { LegacyJobInput } from '../../src/legacy/schema';
+import { checkDriverRules, coerceObject, escapeTemplate, unescapeTemplate } from '../../src/translate/config';
+import { legacyToNomadJob, nomadJobToLegacy } from '../../src/translate/job';
+import { TASK_SPEC, type Dialect } from '../../src/translate/spec';
 
 const conn = { Host: 'h', Port: '3306', User: 'u', Password: 'p' };
+
+interface PostedTask {
+  driver: 'MySQL' | 'Kafka';
+  config: Record<string, unknown>;
+}
+
+/** A job of these two tasks written in a dialect: the driver configs of src and dest, and the legacy keys dropped. */
+function legacyToNomadConfigs(src: PostedTask, dest: PostedTask, dialect: Dialect) {
+  const body = LegacyJobInput.parse({
+    Name: 'cfg',
+    Tasks: [
+      { Type: 'Src', Driver: src.driver, Config: src.config },
+      { Type: 'Dest', Driver: dest.driver, Config: dest.config },
+    ],
+  });
+  const { job, dropped } = legacyToNomadJob(body, { dialect, driverName: 'dtle', datacenters: ['dc1'] });
+  const config = (i: number) => job.TaskGroups[i]?.Tasks[0]?.Config ?? {};
+  return { job, src: config(0), dest: config(1), dropped };
+}
+
+/** The legacy task configs of a job written as above and read back from Nomad. */
+function readBack(job: ReturnType<typeof legacyToNomadConfigs>['job']) {
+  const legacy = nomadJobToLegacy(Job.parse({ ...job, Status: 'running' }), ['dtle']);
+  return { src: legacy?.Tasks[0]?.Config ?? {}, dest: legacy?.Tasks[1]?.Config ?? {} };
+}
 
 describe('coerceObject (dtle driver types, per the tested HCL decode matrix)', () => {
   it('converts what the driver would convert and reports unknown keys', () => {
@@ -63,12 +84,12 @@ describe('HCL template escaping', () => {
   });
 
   it('escapes strings in a converted config and unescapes them on read', () => {
-    const src = { driver: 'MySQL' as const, path: 'S', config: { ConnectionConfig: { ...conn, Password: 'p${x}%{y' }, ReplicateDoDb: [{ TableSchemaRegex: '(\\w+)', TableSchemaRename: '${1}_bak' }] } };
-    const dest = { driver: 'MySQL' as const, path: 'D', config: { ConnectionConfig: conn } };
+    const src = { driver: 'MySQL' as const, config: { ConnectionConfig: { ...conn, Password: 'p${x}%{y' }, ReplicateDoDb: [{ TableSchemaRegex: '(\\w+)', TableSchemaRename: '${1}_bak' }] } };
+    const dest = { driver: 'MySQL' as const, config: { ConnectionConfig: conn } };
     const out = legacyToNomadConfigs(src, dest, 'src-only');
     expect((out.src.SrcConnectionConfig as Record<string, unknown>).Password).toBe('p$${x}%%{y');
     expect(out.src.ReplicateDoDb).toEqual([{ TableSchemaRegex: '(\\w+)', TableSchemaRename: '$${1}_bak' }]);
-    const back = nomadToLegacyConfigs(out.src, out.dest);
+    const back = readBack(out.job);
     expect((back.src.ConnectionConfig as Record<string, unknown>).Password).toBe('p${x}%{y');
     expect(back.src.ReplicateDoDb).toEqual([{ TableSchemaRegex: '(\\w+)', TableSchemaRename: '${1}_bak' }]);
   });
@@ -96,17 +117,17 @@ describe('checkDriverRules (the driver verifyDriverConfig checks)', () => {
 describe('Kafka KafkaConfig.Password (declared under another name by dtle >= 4.22.11)', () => {
   it('is never written in the src-only dialect, and dropped', () => {
     const out = legacyToNomadConfigs(
-      { driver: 'MySQL', path: 'S', config: { ConnectionConfig: conn } },
-      { driver: 'Kafka', path: 'D', config: { Brokers: ['b:9092'], Topic: 't', User: 'k', Password: 'secret' } },
+      { driver: 'MySQL', config: { ConnectionConfig: conn } },
+      { driver: 'Kafka', config: { Brokers: ['b:9092'], Topic: 't', User: 'k', Password: 'secret' } },
       'src-only',
     );
     expect(out.src.KafkaConfig).toEqual({ Brokers: ['b:9092'], Topic: 't', User: 'k' });
-    expect(out.dropped).toContain('D.Password');
+    expect(out.dropped).toContain('Tasks[1].Config.Password');
   });
 
   it('requires Topic and Brokers', () => {
     expect(() =>
-      legacyToNomadConfigs({ driver: 'MySQL', path: 'S', config: { ConnectionConfig: conn } }, { driver: 'Kafka', path: 'D', config: { Topic: 't' } }, 'per-task'),
-    ).toThrow('D.Brokers: is required by the dtle driver');
+      legacyToNomadConfigs({ driver: 'MySQL', config: { ConnectionConfig: conn } }, { driver: 'Kafka', config: { Topic: 't' } }, 'per-task'),
+    ).toThrow('Tasks[1].Config.Brokers: is required by the dtle driver');
   });
 });

@@ -3,16 +3,15 @@ import path from 'node:path';
 import { Job } from '../../src/nomad/types';
 import { LegacyJobInput } from '../../src/legacy/schema';
 import type { LegacyJob } from '../../src/legacy/types';
+import { JOB_META_KEY, TASK_META_KEY } from '../../src/translate/meta';
 import {
-  JOB_META_KEY,
-  TASK_META_KEY,
   legacyListStub,
   legacyToNomadJob,
   nomadJobToLegacy,
   type NomadJobWrite,
 } from '../../src/translate/job';
 import { maskSecrets } from '../../src/translate/mask';
-import { dialectForVersion, type Dialect } from '../../src/translate/spec';
+import type { Dialect } from '../../src/translate/spec';
 import { JobListStub } from '../../src/nomad/types';
 
 const fixtures = path.resolve(__dirname, '..', 'fixtures');
@@ -321,19 +320,5 @@ describe('jobs written directly in Nomad', () => {
     const job = Job.parse({ ID: 'x', TaskGroups: [{ Name: 'src', Tasks: [{ Name: 'src', Driver: 'raw_exec', Config: {} }] }] });
     expect(nomadJobToLegacy(job, ['dtle'])).toBeNull();
     expect(nomadJobToLegacy(job, ['dtle', 'raw_exec'])?.Tasks.map((t) => t.Type)).toEqual(['Src']);
-  });
-});
-
-describe('dialectForVersion', () => {
-  it.each([
-    ['4.22.07.2', 'per-task'],
-    ['3.20.08.0', 'per-task'],
-    ['4.22.11.0', 'src-only'],
-    ['4.23.04.3', 'src-only'],
-    ['9.9.9.9', 'src-only'],
-    ['v4.22.07', 'per-task'],
-    ['garbage', null],
-  ])('%s → %s', (version, dialect) => {
-    expect(dialectForVersion(version)).toBe(dialect);
   });
 });

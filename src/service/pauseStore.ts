@@ -7,9 +7,9 @@
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
-import { nomadPath, type CallOptions, type NomadClient } from '../nomad/client';
+import type { Blocking, NomadClient, Scope } from '../nomad/client';
 import { NomadError } from '../nomad/errors';
-import { Job, Variable } from '../nomad/types';
+import { Job, JsonObject, Variable } from '../nomad/types';
 import { runWatch, type WatchOptions } from './watch';
 
 export const VariableMetaList = z
@@ -71,11 +71,11 @@ export class PauseStore {
   }
 
   /** The saved spec of a paused job, or null. */
-  async get(id: string, opts: CallOptions): Promise<PausedEntry | null> {
+  async get(id: string, scope: Scope): Promise<PausedEntry | null> {
     const path = this.pathFor(id);
     let v;
     try {
-      v = (await this.deps.nomad.get(this.varUrl(path), Variable, { token: opts.token, region: opts.region, namespace: opts.namespace, op: 'var.read' })).data;
+      v = (await this.deps.nomad.get(this.varUrl(path), Variable, { scope, op: 'var.read' })).data;
     } catch (e) {
       if (e instanceof NomadError && e.isNotFound) return null;
       throw e;
@@ -96,29 +96,23 @@ export class PauseStore {
       return null;
     }
     const spec = Job.safeParse(raw);
-    if (!spec.success || typeof raw !== 'object' || raw === null) return null;
-    const entry: PausedEntry = { id, path, modifyIndex: v.ModifyIndex, spec: spec.data, raw: raw as Record<string, unknown>, items: v.Items };
+    const object = JsonObject.safeParse(raw);
+    if (!spec.success || !object.success) return null;
+    const entry: PausedEntry = { id, path, modifyIndex: v.ModifyIndex, spec: spec.data, raw: object.data, items: v.Items };
     this.specs.set(path, entry);
     return entry;
   }
 
   /** IDs of paused jobs with their variable's ModifyIndex: from the watch when fresh, else one list call. */
-  async ids(opts: CallOptions): Promise<Map<string, number>> {
-    const defaultScope = !opts.token && !opts.region && !opts.namespace;
+  async ids(scope: Scope): Promise<Map<string, number>> {
+    const defaultScope = !scope.token && !scope.region && !scope.namespace;
     if (this.watched && defaultScope && Date.now() - this.watched.at < 10 * 60_000) return this.watched.ids;
-    return this.listIds(opts);
+    return this.listIds(scope);
   }
 
-  private async listIds(opts: CallOptions, block?: { index: string; wait: string }) {
+  private async listIds(scope: Scope, block?: Blocking) {
     const prefix = this.deps.config.pause_var_prefix.replace(/\/+$/, '') + '/';
-    const res = await this.deps.nomad.get('/v1/vars', VariableMetaList, {
-      token: opts.token,
-      region: opts.region,
-      namespace: opts.namespace,
-      params: { prefix },
-      ...(block ?? {}),
-      op: 'vars.list',
-    });
+    const res = await this.deps.nomad.get('/v1/vars', VariableMetaList, { scope, block, params: { prefix }, op: 'vars.list' });
     const ids = new Map<string, number>();
     for (const m of res.data) {
       if (!m.Path.startsWith(prefix)) continue;
@@ -129,26 +123,26 @@ export class PauseStore {
   }
 
   /** Saved specs of paused jobs that Nomad no longer has (garbage-collected). */
-  async orphans(ids: Map<string, number>, live: ReadonlySet<string>, opts: CallOptions): Promise<PausedEntry[]> {
+  async orphans(ids: Map<string, number>, live: ReadonlySet<string>, scope: Scope): Promise<PausedEntry[]> {
     const out: PausedEntry[] = [];
     for (const [id, modifyIndex] of ids) {
       if (live.has(id)) continue;
       const cached = this.specs.get(this.pathFor(id));
-      const entry = cached && cached.modifyIndex === modifyIndex ? cached : await this.get(id, opts);
+      const entry = cached && cached.modifyIndex === modifyIndex ? cached : await this.get(id, scope);
       if (entry) out.push(entry);
     }
     return out;
   }
 
   /** Saves a spec only if nothing is saved yet (cas=0). Returns false when one already was. */
-  async save(id: string, raw: Record<string, unknown>, opts: CallOptions): Promise<boolean> {
+  async save(id: string, raw: Record<string, unknown>, scope: Scope): Promise<boolean> {
     const path = this.pathFor(id);
     const body = {
       Path: path,
       Items: { job_id: id, job: JSON.stringify(specForSaving(raw)), paused_at: new Date().toISOString() },
     };
     try {
-      await this.deps.nomad.put(this.varUrl(path), body, z.unknown(), { ...opts, index: undefined, wait: undefined, params: { cas: '0' }, op: 'var.write' });
+      await this.deps.nomad.put(this.varUrl(path), body, z.unknown(), { scope, params: { cas: '0' }, op: 'var.write' });
     } catch (e) {
       if (e instanceof NomadError && e.kind === 'http' && e.status === 409) return false;
       throw e;
@@ -167,21 +161,13 @@ export class PauseStore {
    * CLAIM_TTL_MS is another resume at work (null); an older one was left by a resume that died,
    * and is taken over.
    */
-  async claim(entry: PausedEntry, opts: CallOptions, now = Date.now()): Promise<PausedEntry | null> {
+  async claim(entry: PausedEntry, scope: Scope, now = Date.now()): Promise<PausedEntry | null> {
     const claimedAt = Date.parse(entry.items.resuming_at ?? '');
     if (Number.isFinite(claimedAt) && now - claimedAt < CLAIM_TTL_MS && now >= claimedAt - CLAIM_TTL_MS) return null;
     const body = { Path: entry.path, Items: { ...entry.items, resuming_at: new Date(now).toISOString() } };
     let v: Variable;
     try {
-      v = (
-        await this.deps.nomad.put(this.varUrl(entry.path), body, Variable, {
-          ...opts,
-          index: undefined,
-          wait: undefined,
-          params: { cas: String(entry.modifyIndex) },
-          op: 'var.write',
-        })
-      ).data;
+      v = (await this.deps.nomad.put(this.varUrl(entry.path), body, Variable, { scope, params: { cas: String(entry.modifyIndex) }, op: 'var.write' })).data;
     } catch (e) {
       if (e instanceof NomadError && e.kind === 'http' && (e.status === 409 || e.status === 404)) return null;
       throw e;
@@ -192,15 +178,9 @@ export class PauseStore {
   }
 
   /** Deletes the saved spec if it is still the one read (cas). */
-  async remove(entry: { id: string; path: string; modifyIndex: number }, opts: CallOptions): Promise<void> {
+  async remove(entry: { id: string; path: string; modifyIndex: number }, scope: Scope): Promise<void> {
     try {
-      await this.deps.nomad.delete(this.varUrl(entry.path), z.unknown(), {
-        ...opts,
-        index: undefined,
-        wait: undefined,
-        params: { cas: String(entry.modifyIndex) },
-        op: 'var.delete',
-      });
+      await this.deps.nomad.delete(this.varUrl(entry.path), z.unknown(), { scope, params: { cas: String(entry.modifyIndex) }, op: 'var.delete' });
     } catch (e) {
       if (!(e instanceof NomadError && e.kind === 'http' && (e.status === 409 || e.status === 404))) throw e;
     }
@@ -243,4 +223,3 @@ export function isEnforceIndexConflict(e: unknown): boolean {
   return e instanceof NomadError && e.kind === 'http' && /enforcing job modify index/i.test(e.reason);
 }
 
-export { nomadPath };

@@ -1,0 +1,73 @@
+/**
+ * Legacy pause and resume, emulated on Nomad: pause saves the job's full spec (PauseStore) and
+ * stops the job; resume claims the saved spec, registers it again and deletes it. Either one on a
+ * job already in the asked state changes nothing and answers as 2.x did.
+ */
+import { z } from 'zod';
+import { nomadPath, type NomadClient, type QueryMeta, type Scope } from '../nomad/client';
+import { JobWriteResponse } from '../nomad/types';
+import type { LegacyJobResponse } from '../legacy/types';
+import type { JobReads } from './jobReads';
+import { isEnforceIndexConflict, type PauseStore } from './pauseStore';
+import { writeAnswer } from './jobWrites';
+
+export interface JobPauseDeps {
+  nomad: NomadClient;
+  reads: JobReads;
+  pauseStore: PauseStore;
+}
+
+type Answer = { response: LegacyJobResponse; meta: QueryMeta };
+
+/** 2.x's answer when a job already was in the asked state: Success false, Index 0, nothing changed. */
+function unchanged(meta: QueryMeta): Answer {
+  return { response: { Success: false, Index: 0, LastContact: 0, KnownLeader: false }, meta: { ...meta, index: '0' } };
+}
+
+export class JobPause {
+  constructor(private readonly deps: JobPauseDeps) {}
+
+  /**
+   * GET|PUT|POST /v1/job/{ID}/pause: saves the job's full spec in a Nomad Variable, then stops the
+   * job (no purge). Pausing a paused job changes nothing.
+   */
+  async pause(id: string, scope: Scope): Promise<Answer> {
+    const current = await this.deps.reads.get(id, scope);
+    if (current.paused || current.raw === null) return unchanged(current.meta);
+    const raw = (await this.deps.nomad.get(nomadPath`/v1/job/${id}`, z.record(z.string(), z.unknown()), { scope, op: 'job.read' })).data;
+    const saved = await this.deps.pauseStore.save(id, raw, scope);
+    if (!saved) return unchanged(current.meta);
+    const { data, meta } = await this.deps.nomad.delete(nomadPath`/v1/job/${id}`, JobWriteResponse, { scope, op: 'job.deregister' });
+    return writeAnswer(data.Index ?? data.EvalCreateIndex ?? data.JobModifyIndex, meta);
+  }
+
+  /**
+   * GET|PUT|POST /v1/job/{ID}/resume: claims the saved spec (check-and-set on its variable), registers
+   * it again (check-and-set on the stopped job's JobModifyIndex, or on its absence), then deletes the
+   * saved copy. Resuming a running job changes nothing; of two concurrent resumes only one registers.
+   */
+  async resume(id: string, scope: Scope): Promise<Answer> {
+    const current = await this.deps.reads.get(id, scope);
+    if (!current.paused) return unchanged(current.meta);
+    // one resume at a time: the saved spec is claimed with check-and-set first
+    const entry = await this.deps.pauseStore.claim(current.paused, scope);
+    if (!entry) return unchanged(current.meta);
+    const payload = {
+      Job: { ...entry.raw, Stop: false, SubmitTime: undefined },
+      EnforceIndex: true,
+      JobModifyIndex: current.raw ? current.raw.JobModifyIndex : 0,
+    };
+    let answer: Answer;
+    try {
+      const r = await this.deps.nomad.put('/v1/jobs', payload, JobWriteResponse, { scope, op: 'jobs.register' });
+      answer = writeAnswer(r.data.Index ?? r.data.JobModifyIndex, r.meta);
+    } catch (e) {
+      // another resume won the race: it registered, this one changes nothing
+      if (isEnforceIndexConflict(e)) return unchanged(current.meta);
+      throw e;
+    }
+    await this.deps.pauseStore.remove(entry, scope);
+    this.deps.reads.forget(id, scope);
+    return answer;
+  }
+}
