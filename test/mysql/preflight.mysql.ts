@@ -36,6 +36,10 @@ const users = {
 };
 const PASSWORDS = Object.values(users).map((u) => u.password);
 
+/** The replication user's connection, and a Src task on it. */
+const REPL = { Host: server.host, Port: server.port, User: users.repl.user, Password: users.repl.password };
+const replSrc = { Type: 'Src', Connection: REPL, ExpandSyntaxSupport: false };
+
 /** The captures' MariaDB values → this server's. */
 const REPLACE: ReadonlyArray<readonly [string, string]> = [
   [CAPTURED_MARIADB.port, String(server.port)],
@@ -116,20 +120,13 @@ describe(`MySQL pre-flight against MariaDB ${server.version}`, () => {
   });
 
   it("GtidMode: MariaDB's own error is Unknown system variable, which 2.x's text replaces", async () => {
-    const session = await openSession(
-      { Host: server.host, Port: server.port, User: users.repl.user, Password: users.repl.password },
-      { connectTimeoutMs: 5000, queryTimeoutMs: 5000 },
-    );
+    const session = await openSession(REPL, { connectTimeoutMs: 5000, queryTimeoutMs: 5000 });
     try {
       expect(await session.query('SELECT @@GTID_MODE')).toEqual({ ok: false, error: "Error 1193: Unknown system variable 'GTID_MODE'" });
     } finally {
       await session.close();
     }
-    const r = await preflightTask({
-      Type: 'Src',
-      Connection: { Host: server.host, Port: server.port, User: users.repl.user, Password: users.repl.password },
-      ExpandSyntaxSupport: false,
-    });
+    const r = await preflightTask(replSrc);
     expect(r.GtidMode).toEqual({ Success: false, Error: 'Must have GTID enabled: ' });
   });
 
@@ -141,19 +138,12 @@ describe(`MySQL pre-flight against MariaDB ${server.version}`, () => {
     } finally {
       await admin.query('SET GLOBAL server_id = 1');
     }
-    const r = await preflightTask({
-      Type: 'Src',
-      Connection: { Host: server.host, Port: server.port, User: users.repl.user, Password: users.repl.password },
-      ExpandSyntaxSupport: false,
-    });
+    const r = await preflightTask(replSrc);
     expect(r.ServerID).toEqual({ Success: true, Error: '' });
   });
 
   it('a query that outlasts queryTimeoutMs fails at that time, and the session is not retried', async () => {
-    const session = await openSession(
-      { Host: server.host, Port: server.port, User: users.repl.user, Password: users.repl.password },
-      { connectTimeoutMs: 5000, queryTimeoutMs: 300 },
-    );
+    const session = await openSession(REPL, { connectTimeoutMs: 5000, queryTimeoutMs: 300 });
     try {
       const started = Date.now();
       expect(await session.query('select sleep(5)')).toEqual({ ok: false, error: 'query timed out after 300 ms' });
