@@ -36,8 +36,9 @@
 # Build: `go build -mod=vendor` of ./cmd/nomad-plugin with cgo (dtle links the Oracle driver, so
 # a C compiler is needed) and -ldflags "-s -w -checklinkname=0 -X .../g.Version=<version>
 # -X .../g.GitCommit=<commit> -X .../g.GitBranch=HEAD" (-checklinkname=0 because tidb's
-# util/printer links to runtime.buildVersion, which Go >= 1.23 refuses). About 2 to 3 minutes per
-# version on 2 cores from a cold Go build cache; a stripped binary of about 90 MB in
+# util/printer links to runtime.buildVersion, which Go >= 1.23 refuses). From empty Go caches the
+# first version took 10.5 minutes of CPU (14 wall on a 2-core machine shared with other builds),
+# the second 3.5 (8 wall) as it shares most of the build cache; a stripped binary of 90 MB in
 # $DTLE_COMPAT_CACHE/dtle-<version>/dtle, reused when present.
 #
 # Environment:
