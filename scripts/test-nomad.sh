@@ -114,7 +114,7 @@ if [ -f "$run_dir/jest.json" ]; then
     const all = r.testResults.flatMap((f) => f.assertionResults.map((a) => ({ file: f.name, status: a.status })));
     const dtle = all.filter((a) => /\/dtle-[^/]*\.test\.ts$/.test(a.file));
     const n = (l, s) => l.filter((a) => a.status === s).length;
-    console.error(`[test-nomad] ${all.length} tests: ${n(all, "passed")} passed, ${n(all, "failed")} failed, ${n(all, "pending")} skipped; against the real dtle driver: ${dtle.length} (${n(dtle, "passed")} passed, ${n(dtle, "pending")} skipped)`);
+    console.error(`[test-nomad] ${all.length} tests: ${n(all, "passed")} passed, ${n(all, "failed")} failed, ${n(all, "pending")} skipped; in the real-dtle part (test/e2e/dtle-*): ${dtle.length} (${n(dtle, "passed")} passed, ${n(dtle, "pending")} skipped)`);
   ' "$run_dir/jest.json" || true
 fi
 log "finished in $(($(date +%s) - started)) s with status $status"
