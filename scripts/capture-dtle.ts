@@ -20,11 +20,11 @@
  * also inside Consul's base64 values) and temporary paths (`<dir>`). Needs the binaries of scripts/nomad.sh, consul.sh and
  * dtle.sh (built when missing).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { consulBinary, startConsulAgent, type ConsulAgent } from './consul-agent';
+import { nomadDtleJob, silentListener } from './dtle-jobs';
 import { dtlePlugin, dtleVersions, freePort, nomadBinary, repoRoot, startNomadAgent, type NomadAgent } from './nomad-agent';
 
 /** The password every captured job carries; replaced by PLACEHOLDER in every saved byte. */
@@ -73,25 +73,6 @@ async function waitUntil<T>(what: string, f: () => Promise<T | undefined>, timeo
   }
 }
 
-/** A TCP listener that accepts and never answers: a "MySQL" on which the driver's handshake waits. */
-async function silentListener(): Promise<{ port: number; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
-
 /* ----------------------------------------------------------------- scrubbing */
 
 /**
@@ -121,31 +102,6 @@ class Scrubber {
 
 /* ---------------------------------------------------------------- job bodies */
 
-interface Ends {
-  src: number;
-  dest: number;
-}
-
-function dtleJob(id: string, dialect: 'per-task' | 'src-only', ends: Ends): Record<string, unknown> {
-  const conn = (port: number) => ({ Host: '127.0.0.1', Port: port, User: 'root', Password: PASSWORD });
-  const options = { Gtid: '', ReplicateDoDb: [{ TableSchema: 'db1', Tables: [{ TableName: 'tb1' }] }] };
-  const task = (name: string, config: Record<string, unknown>) => ({ Name: name, Driver: 'dtle', Config: config });
-  const [src, dest] =
-    dialect === 'per-task'
-      ? [task('src', { ...options, ConnectionConfig: conn(ends.src) }), task('dest', { ConnectionConfig: conn(ends.dest) })]
-      : [task('src', { ...options, SrcConnectionConfig: conn(ends.src), DestConnectionConfig: conn(ends.dest) }), task('dest', { DestType: 'mysql' })];
-  return {
-    ID: id,
-    Name: id,
-    Type: 'service',
-    Datacenters: ['dc1'],
-    TaskGroups: [
-      { Name: 'src', Count: 1, Tasks: [src] },
-      { Name: 'dest', Count: 1, Tasks: [dest] },
-    ],
-  };
-}
-
 interface AllocStub {
   ID: string;
   TaskGroup: string;
@@ -163,7 +119,6 @@ interface Saved {
 }
 
 async function captureVersion(version: string, nomad: NomadAgent, consul: ConsulAgent, scrub: Scrubber, out: { dtle: string; consul: string }): Promise<Saved> {
-  const dialect = /^4\.2[01]\.|^4\.22\.0[0-9]\./.test(version) ? 'per-task' : 'src-only';
   const saved: Saved = { version, files: [], notes: [] };
   const dtleDir = path.join(out.dtle, version);
   const consulDir = path.join(out.consul, version);
@@ -196,7 +151,7 @@ async function captureVersion(version: string, nomad: NomadAgent, consul: Consul
 
   // 1. a job whose MySQL has nothing listening: the tasks flap, the allocation fails and is rescheduled
   const flapping = 'capture-refused';
-  await register(dtleJob(flapping, dialect, { src: await freePort(), dest: await freePort() }));
+  await register(nomadDtleJob(flapping, flapping, version, { src: await freePort(), dest: await freePort() }, PASSWORD));
   await waitUntil('a failed allocation rescheduled', async () => {
     const list = await allocs(flapping);
     return list.some((a) => a.ClientStatus === 'failed') && list.length >= 3 ? true : undefined;
@@ -214,7 +169,7 @@ async function captureVersion(version: string, nomad: NomadAgent, consul: Consul
   const destHole = await silentListener();
   try {
     const running = 'capture-running';
-    await register(dtleJob(running, dialect, { src: srcHole.port, dest: destHole.port }));
+    await register(nomadDtleJob(running, running, version, { src: srcHole.port, dest: destHole.port }, PASSWORD));
     const src = await waitUntil('the running src task', async () => {
       const list = await allocs(running);
       return list.find((a) => a.TaskGroup === 'src' && a.TaskStates?.src?.State === 'running');
@@ -325,10 +280,13 @@ async function main(): Promise<void> {
       await nomad.stop();
       await consul.stop();
     }
-    writeFileSync(
-      path.join(out.dtle, 'captured.json'),
-      `${JSON.stringify({ captured: new Date().toISOString().slice(0, 10), nomad: nomadVersion, consul: consulVersion, results }, null, 2)}\n`,
-    );
+    // one entry per version: capturing one version keeps the other's
+    const index = path.join(out.dtle, 'captured.json');
+    const today = new Date().toISOString().slice(0, 10);
+    const previous = existsSync(index) ? (JSON.parse(readFileSync(index, 'utf8')) as { versions?: Record<string, unknown> }).versions ?? {} : {};
+    const versionsOut: Record<string, unknown> = { ...previous };
+    for (const r of results) versionsOut[r.version] = { captured: today, nomad: nomadVersion, consul: consulVersion, files: r.files, notes: r.notes };
+    writeFileSync(index, `${JSON.stringify({ versions: versionsOut }, null, 2)}\n`);
   } finally {
     await Promise.all(agents.map((a) => a.stop()));
     rmSync(parentDir, { recursive: true, force: true });

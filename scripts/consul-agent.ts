@@ -4,11 +4,11 @@
  * server RPC on free ports, DNS and gRPC off, and a temporary data dir. The dtle plugin keeps each
  * job's state in its KV store. Only node built-ins (like nomad-agent.ts).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, keepLog, repoRoot } from './nomad-agent';
+import { freePort, repoRoot, spawnAgent } from './nomad-agent';
 
 /** Environment variable naming a consul binary to use instead of asking scripts/consul.sh. */
 export const CONSUL_BIN_ENV = 'DTLE_COMPAT_CONSUL_BIN';
@@ -49,7 +49,7 @@ export interface ConsulAgent {
   dir: string;
   proc: ChildProcess;
   log(): string;
-  /** SIGINT, then SIGKILL after graceMs (default 10000); removes the folder. Safe to call twice. */
+  /** As AgentProcess.stop. Safe to call twice. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -78,44 +78,14 @@ export async function startConsulAgent(opts: ConsulAgentOptions = {}): Promise<C
   const dir = mkdtempSync(path.join(parent, 'dtle-compat-consul-'));
   const ports: ConsulPorts = { http: await freePort(), serfLan: await freePort(), serfWan: await freePort(), server: await freePort() };
   writeFileSync(path.join(dir, 'agent.hcl'), consulHcl(dir, ports));
-  const logFile = path.join(dir, 'agent.log');
-  const fd = openSync(logFile, 'a');
-  const proc = spawn(bin, ['agent', '-dev', '-config-file', path.join(dir, 'agent.hcl')], { stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  if (proc.pid !== undefined) writeFileSync(path.join(dir, 'consul.pid'), `${proc.pid}\n`);
-  let exited: string | null = null;
-  const gone = new Promise<void>((resolve) => {
-    proc.once('exit', (code, signal) => {
-      exited = signal ? `signal ${signal}` : `code ${code}`;
-      resolve();
-    });
-    proc.once('error', (e) => {
-      exited = e.message;
-      resolve();
-    });
-  });
-  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-  let stopping: Promise<void> | null = null;
-  const stop = (graceMs = 10_000): Promise<void> => {
-    stopping ??= (async () => {
-      if (exited === null) {
-        proc.kill('SIGINT');
-        const killer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-        await gone;
-        clearTimeout(killer);
-      }
-      keepLog(dir, logFile);
-      rmSync(dir, { recursive: true, force: true });
-    })();
-    return stopping;
-  };
+  const { proc, log, stop, exited } = spawnAgent(bin, ['agent', '-dev', '-config-file', path.join(dir, 'agent.hcl')], dir, 'consul.pid');
   const url = `http://127.0.0.1:${ports.http}`;
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   for (;;) {
-    if (exited !== null) {
+    if (exited() !== null) {
       const text = log().split('\n').slice(-40).join('\n');
       await stop(2000);
-      throw new Error(`the Consul agent exited at start (${exited}); its log ends with:\n${text}`);
+      throw new Error(`the Consul agent exited at start (${exited()}); its log ends with:\n${text}`);
     }
     try {
       const leader = await fetch(`${url}/v1/status/leader`, { signal: AbortSignal.timeout(2000) });

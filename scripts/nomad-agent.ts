@@ -100,10 +100,7 @@ export interface NomadAgent {
   proc: ChildProcess;
   /** the agent's log so far */
   log(): string;
-  /**
-   * Stops every job, then SIGINT, then SIGKILL after graceMs (default 30000); copies the agent's
-   * log to $DTLE_COMPAT_E2E_LOGS when set; removes the folder. Safe to call twice.
-   */
+  /** Stops every job, then the agent (AgentProcess.stop). Safe to call twice. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -259,30 +256,27 @@ async function getJson(url: string, token?: string): Promise<unknown> {
   return r.json();
 }
 
-/** Starts `nomad agent -dev` on loopback and waits for its leader (and node, when asked). */
-export async function startNomadAgent(opts: NomadAgentOptions = {}): Promise<NomadAgent> {
-  const bin = opts.bin ?? nomadBinary();
-  const parent = opts.parentDir ?? os.tmpdir();
-  mkdirSync(parent, { recursive: true });
-  const dir = mkdtempSync(path.join(parent, 'dtle-compat-nomad-'));
-  const ports = { http: await freePort(), rpc: await freePort(), serf: await freePort() };
-  let dtle: DtlePluginPorts | undefined;
-  if (opts.dtle) {
-    dtle = { nats: await freePort(), api: await freePort(), dataDir: path.join(dir, 'dtle') };
-    mkdirSync(path.join(dir, 'plugins'));
-    mkdirSync(dtle.dataDir);
-    // Nomad runs every executable in plugin_dir: the cached build, linked under the driver's name
-    symlinkSync(opts.dtle.plugin, path.join(dir, 'plugins', 'dtle'));
-  }
-  writeFileSync(path.join(dir, 'agent.hcl'), agentHcl(dir, ports, opts, dtle));
+/** A started agent process: its log, how it ended (null while it runs), and its stop. */
+export interface AgentProcess {
+  proc: ChildProcess;
+  log(): string;
+  exited(): string | null;
+  /**
+   * opts.beforeStop, then SIGINT, then SIGKILL after graceMs (default 30000); kills the children it
+   * left (a Nomad agent's plugins and logmon processes outlive it when it could not stop them);
+   * copies its log to $DTLE_COMPAT_E2E_LOGS when set; unmounts what is left mounted in its folder
+   * and removes the folder. Safe to call twice.
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Spawns `bin args` with its output in <dir>/agent.log and its pid in <dir>/<pidName> (for a caller's trap). */
+export function spawnAgent(bin: string, args: string[], dir: string, pidName: string, opts: { beforeStop?: () => Promise<void> } = {}): AgentProcess {
   const logFile = path.join(dir, 'agent.log');
   const fd = openSync(logFile, 'a');
-  const proc = spawn(bin, ['agent', '-dev', '-bind', '127.0.0.1', '-config', path.join(dir, 'agent.hcl')], {
-    stdio: ['ignore', fd, fd],
-  });
+  const proc = spawn(bin, args, { stdio: ['ignore', fd, fd] });
   closeSync(fd);
-  // for a caller's trap: every agent's pid is in its folder
-  if (proc.pid !== undefined) writeFileSync(path.join(dir, 'nomad.pid'), `${proc.pid}\n`);
+  if (proc.pid !== undefined) writeFileSync(path.join(dir, pidName), `${proc.pid}\n`);
   let exited: string | null = null;
   const gone = new Promise<void>((resolve) => {
     proc.once('exit', (code, signal) => {
@@ -299,15 +293,12 @@ export async function startNomadAgent(opts: NomadAgentOptions = {}): Promise<Nom
   const stop = (graceMs = 30_000): Promise<void> => {
     stopping ??= (async () => {
       if (exited === null) {
-        // a dev agent destroys its allocations when it stops (their tasks, logmon processes and the
-        // secrets/private mounts of their folders): stop the jobs first so that little is left then
-        await stopAllJobs(url);
+        await opts.beforeStop?.();
         const children = proc.pid === undefined ? [] : descendants(proc.pid);
         proc.kill('SIGINT');
         const killer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
         await gone;
         clearTimeout(killer);
-        // the agent's plugins and logmon processes outlive it when it could not stop them
         for (const pid of children) {
           try {
             process.kill(pid, 'SIGKILL');
@@ -322,7 +313,33 @@ export async function startNomadAgent(opts: NomadAgentOptions = {}): Promise<Nom
     })();
     return stopping;
   };
+  return { proc, log, exited: () => exited, stop };
+}
+
+/** Starts `nomad agent -dev` on loopback and waits for its leader (and node, when asked). */
+export async function startNomadAgent(opts: NomadAgentOptions = {}): Promise<NomadAgent> {
+  const bin = opts.bin ?? nomadBinary();
+  const parent = opts.parentDir ?? os.tmpdir();
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(path.join(parent, 'dtle-compat-nomad-'));
+  const ports = { http: await freePort(), rpc: await freePort(), serf: await freePort() };
+  let dtle: DtlePluginPorts | undefined;
+  if (opts.dtle) {
+    dtle = { nats: await freePort(), api: await freePort(), dataDir: path.join(dir, 'dtle') };
+    mkdirSync(path.join(dir, 'plugins'));
+    mkdirSync(dtle.dataDir);
+    // Nomad runs every executable in plugin_dir: the cached build, linked under the driver's name
+    symlinkSync(opts.dtle.plugin, path.join(dir, 'plugins', 'dtle'));
+  }
+  writeFileSync(path.join(dir, 'agent.hcl'), agentHcl(dir, ports, opts, dtle));
   const url = `http://127.0.0.1:${ports.http}`;
+  const agent = spawnAgent(bin, ['agent', '-dev', '-bind', '127.0.0.1', '-config', path.join(dir, 'agent.hcl')], dir, 'nomad.pid', {
+    // a dev agent destroys its allocations when it stops (their tasks, logmon processes and the
+    // secrets/private mounts of their folders): stop the jobs first so that little is left then
+    beforeStop: () => stopAllJobs(url),
+  });
+  const { proc, log, stop } = agent;
+  const exitedWith = agent.exited;
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   const failed = async (what: string): Promise<never> => {
     const text = log().split('\n').slice(-40).join('\n');
@@ -330,7 +347,7 @@ export async function startNomadAgent(opts: NomadAgentOptions = {}): Promise<Nom
     throw new Error(`${what}; the agent's log ends with:\n${text}`);
   };
   for (;;) {
-    if (exited !== null) return failed(`the Nomad agent exited at start (${exited})`);
+    if (exitedWith() !== null) return failed(`the Nomad agent exited at start (${exitedWith()})`);
     try {
       if ((await getJson(`${url}/v1/status/leader`)) !== '') break;
     } catch {
@@ -342,7 +359,7 @@ export async function startNomadAgent(opts: NomadAgentOptions = {}): Promise<Nom
   const drivers = opts.waitForDrivers ?? [];
   if (drivers.length > 0) {
     for (;;) {
-      if (exited !== null) return failed(`the Nomad agent exited (${exited})`);
+      if (exitedWith() !== null) return failed(`the Nomad agent exited (${exitedWith()})`);
       try {
         const nodes = (await getJson(`${url}/v1/nodes`)) as Array<{ Status: string; Drivers?: Record<string, { Healthy?: boolean }> }>;
         if (nodes.some((n) => n.Status === 'ready' && drivers.every((d) => n.Drivers?.[d]?.Healthy === true))) break;

@@ -152,6 +152,18 @@ describeEachDtle('job identity', (agent) => {
       expect(text).not.toMatch(/job name too long/);
     });
 
+    const refusedAtPost = async (_why: string, id: string) => {
+      try {
+        const res = await post(realLegacyJob(id, await deadEnds()));
+        expect(res.status).toBe(400);
+        expect(res.text).toMatch(/^ID: /);
+        expect(await nomadJob(id)).toBeNull();
+      } finally {
+        // today some of these are registered, and their tasks flap: take them away at once
+        await purge(agent.nomad, id);
+      }
+    };
+
     // what the real driver refuses at task start, or files under another job's keys
     it.failing.each([
       ['longer than 64 bytes (driver/common/common.go ValidateJobName, g.JobNameLenLimit)', 'i'.repeat(65)],
@@ -162,32 +174,12 @@ describeEachDtle('job identity', (agent) => {
       ['a NATS wildcard token "*" (subscribes to other jobs\' subjects)', 'a.*.b'],
       ['a NATS wildcard token ">"', 'a.>.b'],
       ['the suffix of a two-way job\'s reverse subject, "_dtrev" (driver/handle.go)', `e2e-${tag}_dtrev`],
-    ])('POST refuses an ID with %s: 400 naming ID, nothing registered', async (_why, id) => {
-      try {
-        const res = await post(realLegacyJob(id, await deadEnds()));
-        expect(res.status).toBe(400);
-        expect(res.text).toMatch(/^ID: /);
-        expect(await nomadJob(id)).toBeNull();
-      } finally {
-        // today some of these are registered, and their tasks flap: take them away at once
-        await purge(agent.nomad, id);
-      }
-    });
+    ])('POST refuses an ID with %s: 400 naming ID, nothing registered', refusedAtPost);
 
     it.each([
       ['a space (Nomad refuses it: Job ID contains a space)', 'a b'],
       ['a tab (Consul answers 400 for the key: "get pause status from consul failed")', 'a\tb'],
-    ])('POST refuses an ID with %s: 400 naming ID, nothing registered', async (_why, id) => {
-      try {
-        const res = await post(realLegacyJob(id, await deadEnds()));
-        expect(res.status).toBe(400);
-        expect(res.text).toMatch(/^ID: /);
-        expect(await nomadJob(id)).toBeNull();
-      } finally {
-        // today some of these are registered, and their tasks flap: take them away at once
-        await purge(agent.nomad, id);
-      }
-    });
+    ])('POST refuses an ID with %s: 400 naming ID, nothing registered', refusedAtPost);
 
     it('a dtle job made outside dtle-compat (Nomad job Name ≠ ID) keeps its Name for legacy clients', async () => {
       const id = `e2e-external-${tag}`;

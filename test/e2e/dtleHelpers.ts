@@ -8,8 +8,8 @@
  * gets past config decoding, verification and its Consul reads and writes, then ends at
  * `dial tcp 127.0.0.1:<port>: connect: connection refused`, and Nomad restarts it.
  */
-import net from 'node:net';
 import type { LegacyJob } from '../../src/legacy/types';
+import { nomadDtleJob as buildNomadDtleJob } from '../../scripts/dtle-jobs';
 import { freePort } from '../../scripts/nomad-agent';
 import type { DtleAgentInfo } from './globalSetup';
 import { CANARY, legacyJob, nomadCall, waitFor } from './helpers';
@@ -198,58 +198,15 @@ export async function purge(nomad: string, jobId: string, name = jobId): Promise
 /** Events that would mean the driver refused the task config (these must never appear). */
 export const CONFIG_REFUSALS = /DecodeDriverConfig|invalide driver config|failed to decode driver config|Unsupported argument|job name too long/;
 
-/** The task config layout each dtle version's hclspec takes (driver/driver.go of each tag). */
-export function dialectOf(version: string): 'per-task' | 'src-only' {
-  const [a, b, c] = version.split('.').map(Number) as [number, number, number];
-  return a < 4 || (a === 4 && (b < 22 || (b === 22 && c < 11))) ? 'per-task' : 'src-only';
-}
+export { dialectOf, silentListener } from '../../scripts/dtle-jobs';
 
-/**
- * A dtle job as a Nomad user writes it (not through dtle-compat): groups and tasks src and dest,
- * driver dtle, in the layout of `version`, its MySQL at the given loopback ports.
- */
+/** A dtle job as a Nomad user writes it, its passwords the canary (scripts/dtle-jobs.ts). */
 export function nomadDtleJob(id: string, name: string, version: string, ports: DeadEnds, password = CANARY): Record<string, unknown> {
-  const conn = (port: number) => ({ Host: '127.0.0.1', Port: port, User: 'root', Password: password });
-  const options = { Gtid: '', ReplicateDoDb: [{ TableSchema: 'db1', Tables: [{ TableName: 'tb1' }] }] };
-  const task = (n: string, config: Record<string, unknown>) => ({ Name: n, Driver: 'dtle', Config: config });
-  const [src, dest] =
-    dialectOf(version) === 'per-task'
-      ? [task('src', { ...options, ConnectionConfig: conn(ports.src) }), task('dest', { ConnectionConfig: conn(ports.dest) })]
-      : [task('src', { ...options, SrcConnectionConfig: conn(ports.src), DestConnectionConfig: conn(ports.dest) }), task('dest', { DestType: 'mysql' })];
-  return {
-    ID: id,
-    Name: name,
-    Type: 'service',
-    Datacenters: ['dc1'],
-    TaskGroups: [
-      { Name: 'src', Count: 1, Tasks: [src] },
-      { Name: 'dest', Count: 1, Tasks: [dest] },
-    ],
-  };
+  return buildNomadDtleJob(id, name, version, ports, password);
 }
 
 /** PUT /v1/jobs straight to Nomad. */
 export async function registerInNomad(nomad: string, job: Record<string, unknown>): Promise<void> {
   const r = await nomadCall(nomad, 'PUT', '/v1/jobs', { Job: job });
   if (r.status !== 200) throw new Error(`registering ${String(job.ID)}: ${r.status} ${r.text}`);
-}
-
-/**
- * A listener that accepts connections and never answers: a "MySQL" in whose handshake dtle's task
- * waits (its DSN sets a dial timeout only), so the task stays running.
- */
-export async function silentListener(): Promise<{ port: number; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => {
-      for (const sock of sockets) sock.destroy();
-      server.close();
-    },
-  };
 }
