@@ -16,11 +16,20 @@ export function dialectOf(version: string): 'per-task' | 'src-only' {
   return a < 4 || (a === 4 && (b < 22 || (b === 22 && c < 11))) ? 'per-task' : 'src-only';
 }
 
+/** A Nomad job of two groups of one dtle task each, as PUT /v1/jobs takes it. */
+export type NomadDtleJob = {
+  ID: string;
+  Name: string;
+  Type: 'service';
+  Datacenters: string[];
+  TaskGroups: Array<{ Name: string; Count: number; Tasks: Array<{ Name: string; Driver: string; Config: Record<string, unknown> }> }>;
+};
+
 /**
  * A dtle job as a Nomad user writes it (not through dtle-compat): groups and tasks src and dest,
  * driver dtle, in the layout of `version`, its MySQL at the given loopback ports.
  */
-export function nomadDtleJob(id: string, name: string, version: string, ports: DbPorts, password: string): Record<string, unknown> {
+export function nomadDtleJob(id: string, name: string, version: string, ports: DbPorts, password: string): NomadDtleJob {
   const conn = (port: number) => ({ Host: '127.0.0.1', Port: port, User: 'root', Password: password });
   const options = { Gtid: '', ReplicateDoDb: [{ TableSchema: 'db1', Tables: [{ TableName: 'tb1' }] }] };
   const task = (n: string, config: Record<string, unknown>) => ({ Name: n, Driver: 'dtle', Config: config });

@@ -6,14 +6,14 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { quoteLongTimes } from '../../src/nomad/client';
+import { parseNomadJson } from '../../src/nomad/json';
 import { AllocList, Allocation, NodeDetail } from '../../src/nomad/types';
 import { legacyFixture, sortedKeys } from '../support/runtimeFixtures';
 
 const root = path.resolve(__dirname, '..', 'fixtures');
 const VERSIONS = ['4.22.07.2', '4.23.04.3'];
 const text = (rel: string) => readFileSync(path.join(root, rel), 'utf8');
-const nomadJson = (rel: string): unknown => JSON.parse(quoteLongTimes(text(rel)));
+const nomadJson = (rel: string): unknown => parseNomadJson(text(rel));
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

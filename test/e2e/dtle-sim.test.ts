@@ -1,5 +1,5 @@
 /**
- * The simulator's dtle driver (src/sim) against the real one, answer for answer, straight from
+ * The simulator's dtle driver (the sim package) against the real one, answer for answer, straight from
  * Nomad's API on both sides: the node's fingerprint, and the task events and allocation states of
  * a dtle job. Where the simulator drifts from the real driver the test is `it.failing`, naming the
  * field, the simulator's value and the real one: fix the simulator and turn it into `it`.
@@ -8,7 +8,7 @@
  * accepts connections and never answers, so dtle's tasks wait in the MySQL handshake and stay
  * running; a "failing" one has nothing listening, so its tasks end at `connection refused`.
  */
-import { DEFAULT_DTLE_VERSION, SimNomad, type NomadJobJson } from '../../src/sim';
+import { DEFAULT_DTLE_VERSION, SimNomad } from '@dtle-compat/sim';
 import { deadEnds, describeEachDtle, nomadAllocs, nomadDtleJob, purge, registerInNomad, silentListener, waitForEvent, type NomadAllocStub } from './dtleHelpers';
 import { nomadCall, waitFor } from './helpers';
 
@@ -54,7 +54,7 @@ describeEachDtle('the simulator against the real dtle driver', (agent) => {
       expect((await firstNode(simUrl)).Drivers.dtle?.Attributes?.['driver.dtle.full_version']).toMatch(shape);
     });
 
-    // drift: src/sim/shapes.ts buildNode copies the driver's attributes into the node's as they are
+    // drift: sim/src/nomad/shapes.ts buildNode copies the driver's attributes into the node's as they are
     it.failing('node Attributes["driver.dtle"]: real Nomad writes "1" (the simulator writes the driver\'s own "true")', async () => {
       expect((await firstNode(agent.nomad)).Attributes['driver.dtle']).toBe('1');
       expect((await firstNode(simUrl)).Attributes['driver.dtle']).toBe('1');
@@ -89,7 +89,7 @@ describeEachDtle('the simulator against the real dtle driver', (agent) => {
     // drift: the simulator's dtle tasks always start and keep running; it has no failing task
     // (no Terminated with an exit message, no Restarting, no pending/failed allocation, no reschedule)
     it.failing('the simulator can show the same: a dtle task whose database refuses connections', async () => {
-      const job = nomadDtleJob(ID, ID, agent.version, await deadEnds()) as unknown as NomadJobJson;
+      const job = nomadDtleJob(ID, ID, agent.version, await deadEnds());
       sim.registerJob(job);
       const src = await waitFor('the simulated allocation', async () => (await nomadAllocs(simUrl, ID)).find((a) => a.TaskGroup === 'src'));
       await new Promise((r) => setTimeout(r, 1000));
@@ -113,7 +113,7 @@ describeEachDtle('the simulator against the real dtle driver', (agent) => {
         const a = (await nomadAllocs(agent.nomad, ID)).find((x) => x.TaskGroup === 'src');
         return a?.TaskStates?.src?.State === 'running' ? a : undefined;
       }, 60_000);
-      sim.registerJob(nomadDtleJob(`${ID}-sim`, `${ID}-sim`, agent.version, { src: 1, dest: 2 }) as unknown as NomadJobJson);
+      sim.registerJob(nomadDtleJob(`${ID}-sim`, `${ID}-sim`, agent.version, { src: 1, dest: 2 }));
       const fake = await waitFor('the simulated src running', async () => {
         const a = (await nomadAllocs(simUrl, `${ID}-sim`)).find((x) => x.TaskGroup === 'src');
         return a?.TaskStates?.src?.State === 'running' ? a : undefined;

@@ -9,7 +9,7 @@
  * `dial tcp 127.0.0.1:<port>: connect: connection refused`, and Nomad restarts it.
  */
 import type { LegacyJob } from '../../src/legacy/types';
-import { nomadDtleJob as buildNomadDtleJob } from '../../scripts/dtle-jobs';
+import { nomadDtleJob as buildNomadDtleJob, type NomadDtleJob } from '../../scripts/dtle-jobs';
 import { freePort } from '../../scripts/nomad-agent';
 import type { DtleAgentInfo } from './globalSetup';
 import { CANARY, legacyJob, nomadCall, waitFor } from './helpers';
@@ -201,7 +201,7 @@ export const CONFIG_REFUSALS = /DecodeDriverConfig|invalide driver config|failed
 export { dialectOf, silentListener } from '../../scripts/dtle-jobs';
 
 /** A dtle job as a Nomad user writes it, its passwords the canary (scripts/dtle-jobs.ts). */
-export function nomadDtleJob(id: string, name: string, version: string, ports: DeadEnds, password = CANARY): Record<string, unknown> {
+export function nomadDtleJob(id: string, name: string, version: string, ports: DeadEnds, password = CANARY): NomadDtleJob {
   return buildNomadDtleJob(id, name, version, ports, password);
 }
 
