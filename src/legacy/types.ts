@@ -31,7 +31,7 @@ export interface LegacyTask {
 export interface LegacyJobSpec {
   Region: string;
   ID: string;
-  Orders: string[];
+  Orders: string[] | null;
   Name: string;
   Failover: boolean;
   Type: string;

@@ -39,6 +39,7 @@ import type {
   LegacyTaskStatistics,
 } from '../legacy/types';
 import { nomadJobToLegacy } from '../translate/job';
+import { dtleStateKey } from '../translate/identity';
 import { maskSecrets } from '../translate/mask';
 import { allocJobView, legacyAllocation, legacyAllocStub, type AllocJobView } from '../translate/alloc';
 import { legacyEvaluation } from '../translate/eval';
@@ -387,7 +388,8 @@ export class RuntimeService {
     if (running.length === 0) return { Tasks: tasks };
     const text = await this.scrapePlugin(alloc.NodeID, scope);
     const samples = text === null ? null : parsePrometheusText(text);
-    const jobName = alloc.Job?.Name || alloc.JobID;
+    // the plugin labels its gauges with dtle's state key (the Nomad job Name), not the legacy Name
+    const stateKey = alloc.Job ? dtleStateKey(alloc.Job) : alloc.JobID;
     for (const t of running) {
       const legacyTask = info.legacy.Tasks.find((x) => x.Type === t.type);
       const srcTask = info.legacy.Tasks.find((x) => x.Type === 'Src');
@@ -396,7 +398,7 @@ export class RuntimeService {
         type: t.type,
         stage: stageOfEvents(t.state.Events),
         gtid: typeof gtid === 'string' ? gtid : '',
-        metrics: samples === null ? null : dtleMetricsFor(samples, dtleTaskLabel(jobName, t.name)),
+        metrics: samples === null ? null : dtleMetricsFor(samples, dtleTaskLabel(stateKey, t.name)),
         nowNs: nowNanos(),
       });
     }

@@ -4,8 +4,9 @@
  * everything, Src/DestConnectionConfig and KafkaConfig, dest only DestType). Pure functions.
  *
  * Field map (record ← Nomad):
- *   id ← ID; name ← Name (or ID); region ← Region; datacenters ← Datacenters;
- *   only2x.{type, orders, failover, constraints} ← job Meta (meta.ts), else 2.x's defaults;
+ *   id ← ID; name ← job Meta Name, else Name (or ID); stateKey ← Name (or ID) (identity.ts);
+ *   region ← Region; datacenters ← Datacenters;
+ *   only2x.{type, orders, failover, constraints} ← job Meta (meta.ts), else 2.x's defaults (orders null);
  *   state ← Status, StatusDescription, CreateIndex, ModifyIndex, JobModifyIndex;
  *   per task: type ← task Meta Type, else the group (or task) name src/dest;
  *     connection ← ConnectionConfig | SrcConnectionConfig | DestConnectionConfig;
@@ -18,6 +19,7 @@ import type { Constraint, Job, Task, TaskGroup } from '../nomad/types';
 import type { LegacyTaskType } from '../legacy/types';
 import { DtleConnection, type DtleJob, type DtleTask, type LegacyDriver, type NodePin } from './dtleJob';
 import { readJobMeta, readTaskMeta, type TaskMeta } from './meta';
+import { dtleStateKey } from './identity';
 import { SRC_ONLY_MARKERS } from './spec';
 import { unescapeTemplate } from './config';
 import { KEEP, isObject, walkJson, type JsonObject } from './walk';
@@ -157,10 +159,11 @@ export function dtleJobOfNomad(job: Job, drivers: readonly string[]): DtleJob | 
   });
   return {
     id: job.ID,
-    name: job.Name || job.ID,
+    name: meta.Name ?? dtleStateKey(job),
+    stateKey: dtleStateKey(job),
     region: job.Region,
     datacenters: job.Datacenters,
-    only2x: { type: meta.Type ?? 'synchronous', orders: meta.Orders ?? [], failover: meta.Failover ?? false, constraints: meta.Constraints ?? null },
+    only2x: { type: meta.Type ?? 'synchronous', orders: meta.Orders ?? null, failover: meta.Failover ?? false, constraints: meta.Constraints ?? null },
     tasks,
     state: {
       status: job.Status,

@@ -51,9 +51,9 @@ function register(body: unknown, dialect: Dialect, existing: LegacyJob | null = 
 describe('legacy job → Nomad job (per-task dialect, dtle <= 4.22.07)', () => {
   const job = register(seedJob, 'per-task');
 
-  it('keeps ID and Name, makes a service job in the legacy datacenters', () => {
+  it("keeps the ID, names the Nomad job by it (dtle's state key), makes a service job in the legacy datacenters", () => {
     expect(job.ID).toBe('8ce4b408-8c64-41b9-04d7-baf451348e89');
-    expect(job.Name).toBe('test1-2');
+    expect(job.Name).toBe('8ce4b408-8c64-41b9-04d7-baf451348e89');
     expect(job.Type).toBe('service');
     expect(job.Priority).toBe(50);
     expect(job.Region).toBe('global');
@@ -93,7 +93,7 @@ describe('legacy job → Nomad job (per-task dialect, dtle <= 4.22.07)', () => {
   });
 
   it('keeps legacy-only facts in Meta and never a password there', () => {
-    expect(JSON.parse(job.Meta[JOB_META_KEY] as string)).toEqual({ Type: 'synchronous', Orders: [], Failover: false, Constraints: null });
+    expect(JSON.parse(job.Meta[JOB_META_KEY] as string)).toEqual({ Name: 'test1-2', Type: 'synchronous', Orders: [], Failover: false, Constraints: null });
     const taskMeta = JSON.parse(job.TaskGroups[0]?.Tasks[0]?.Meta[TASK_META_KEY] as string) as Record<string, unknown>;
     expect(taskMeta).toMatchObject({ Type: 'Src', Driver: 'MySQL', NodeID: '', NodeName: 'dtle', Leader: false });
     expect(JSON.stringify(job.Meta) + JSON.stringify(job.TaskGroups.map((g) => g.Tasks[0]?.Meta))).not.toContain('111111');
@@ -172,9 +172,12 @@ describe('2.x rules for new jobs', () => {
     ],
   };
 
-  it('uses Name as the job ID when ID is absent, and dc1', () => {
+  it("gives a body without ID a new random UUID as ID and Nomad Name (2.x's rule), and dc1", () => {
     const job = register(minimal, 'per-task');
-    expect(job.ID).toBe('j1');
+    expect(job.ID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(register(minimal, 'per-task').ID).not.toBe(job.ID);
+    expect(job.Name).toBe(job.ID);
+    expect(nomadJobToLegacy(asStored(job), drivers)?.Name).toBe('j1');
     expect(job.Datacenters).toEqual(['dc1']);
   });
 
@@ -209,7 +212,7 @@ describe('2.x rules for new jobs', () => {
     [{ ...minimal, Tasks: [{ ...minimal.Tasks[0], Driver: 'Oracle' }, minimal.Tasks[1]] }, 'Tasks[0].Driver: unknown driver "Oracle"'],
     [{ ...minimal, Tasks: [{ ...minimal.Tasks[0], Driver: 'Kafka' }, minimal.Tasks[1]] }, 'Tasks[0].Driver: driver Kafka can only be used by a Dest task'],
     [{ ...minimal, Type: 'weird' }, 'Type: unknown job type "weird"'],
-    [{ ...minimal, ID: 'a b' }, 'ID: must not contain spaces'],
+    [{ ...minimal, ID: 'a b' }, 'ID: must not contain whitespace'],
     [
       { ...minimal, Tasks: [{ ...minimal.Tasks[0], Config: { ...minimal.Tasks[0]?.Config, ChunkSize: 'lots' } }, minimal.Tasks[1]] },
       'Tasks[0].Config.ChunkSize: must be a number',
@@ -307,7 +310,7 @@ describe('jobs written directly in Nomad', () => {
         Constraints: null,
       },
     ]);
-    expect(legacy).toMatchObject({ Type: 'synchronous', Orders: [], Failover: false, Status: 'running', JobModifyIndex: 5 });
+    expect(legacy).toMatchObject({ Type: 'synchronous', Orders: null, Failover: false, Status: 'running', JobModifyIndex: 5 });
     expect(JSON.stringify(maskSecrets(legacy))).not.toContain('CANARY-pw-7f3a');
   });
 

@@ -20,6 +20,7 @@ const state = { status: 'running', statusDescription: '', createIndex: 59, modif
 const record: DtleJob = {
   id: 'id-1',
   name: 'test1-2',
+  stateKey: 'id-1',
   region: 'global',
   datacenters: ['dc1'],
   only2x: { type: 'migration', orders: ['o1'], failover: true, constraints: null },
