@@ -271,6 +271,13 @@ export interface LegacyServerMembers {
   Members: LegacyServerMember[] | null;
 }
 
+/** models.RaftConfigurationResponse (internal/models/query.go:239–270) */
+export interface LegacyRaftConfiguration {
+  Servers: Array<{ ID: string; Node: string; Address: string; Leader: boolean; Voter: boolean }> | null;
+  /** a uint64 (Int64Value: every digit written) */
+  Index: Int64Value;
+}
+
 /** agent.agentSelf (GET /v1/self): lower-case keys as 2.x's struct tags had them */
 export interface LegacyAgentSelf {
   config: LegacyAgentConfig;

@@ -17,7 +17,7 @@ import { restoreMasked } from '../translate/fromLegacy';
 import { hasMaskedSecret } from '../translate/mask';
 import { legacyToNomadJob, type NomadJobWrite } from '../translate/job';
 import type { DialectProbe } from './dialect';
-import type { JobReads } from './jobReads';
+import type { JobRead, JobReads } from './jobReads';
 import type { PauseStore } from './pauseStore';
 
 export interface JobWritesDeps {
@@ -34,9 +34,9 @@ export function legacyJobResponse(index: number): LegacyJobResponse {
   return { Success: true, Index: index, LastContact: 0, KnownLeader: false };
 }
 
-/** 2.x's answer and headers for a Nomad write: the write's index, from its header or its body. */
-export function writeAnswer(index: number, meta: QueryMeta): { response: LegacyJobResponse; meta: QueryMeta } {
-  return { response: legacyJobResponse(index), meta: { ...meta, index: meta.index ?? String(index) } };
+/** 2.x's answer and headers for a Nomad write: the write's index, from its header or its body; only X-Udup-Index (2.x's setIndex). */
+export function writeAnswer(index: number, meta: Pick<QueryMeta, 'index'>): { response: LegacyJobResponse; meta: QueryMeta } {
+  return { response: legacyJobResponse(index), meta: { index: meta.index ?? String(index), knownLeader: null, lastContact: null } };
 }
 
 export class JobWrites {
@@ -84,10 +84,19 @@ export class JobWrites {
     return writeAnswer(data.Index ?? data.JobModifyIndex, meta);
   }
 
-  /** DELETE /v1/job/{ID}: deregisters (purges when configured) a dtle job. */
+  /**
+   * DELETE /v1/job/{ID}: deregisters (purges when configured) a dtle job. A job that is not there
+   * (or is no dtle job: it is left alone) answers Success as 2.x's deregister of a missing job did.
+   */
   async delete(id: string, scope: Scope): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
-    const current = await this.deps.reads.get(id, scope);
-    let answer = { response: legacyJobResponse(current.paused?.modifyIndex ?? 0), meta: current.meta };
+    let current: JobRead;
+    try {
+      current = await this.deps.reads.get(id, scope);
+    } catch (e) {
+      if (e instanceof LegacyHttpError && e.status === 404) return writeAnswer(Number(e.meta?.index ?? 0), { index: e.meta?.index ?? null });
+      throw e;
+    }
+    let answer = writeAnswer(current.paused?.modifyIndex ?? 0, { index: current.meta.index });
     if (current.raw !== null) {
       const { data, meta } = await this.deps.nomad.delete(nomadPath`/v1/job/${id}`, JobWriteResponse, {
         scope,

@@ -5,10 +5,11 @@
  * port (RPC), bootstrap and build; other Nomad tags (vsn, raft_vsn, id, rpc_addr, …) had no 2.x
  * counterpart and are dropped.
  */
-import type { AgentMember, AgentSelf, ServerMembers } from '../nomad/types';
-import type { LegacyAgentConfig, LegacyAgentSelf, LegacyServerMember, LegacyServerMembers } from '../legacy/types';
+import type { AgentMember, AgentSelf, RaftConfiguration, ServerMembers } from '../nomad/types';
+import type { LegacyAgentConfig, LegacyAgentSelf, LegacyRaftConfiguration, LegacyServerMember, LegacyServerMembers } from '../legacy/types';
 import { hostOf, portOf } from './node';
 import { goDuration } from '../nomad/go';
+import { int64 } from '../legacy/int64';
 
 const KEPT_TAGS = ['region', 'dc', 'port', 'bootstrap', 'build'] as const;
 
@@ -38,6 +39,11 @@ export function legacyMember(m: AgentMember): LegacyServerMember {
 }
 
 /** models.ServerMembersResponse */
+/** 2.x's RaftConfigurationResponse: each server's ID, Node, Address, Leader, Voter (no RaftProtocol). */
+export function legacyRaftConfiguration(c: RaftConfiguration): LegacyRaftConfiguration {
+  return { Servers: c.Servers.map(({ ID, Node, Address, Leader, Voter }) => ({ ID, Node, Address, Leader, Voter })), Index: int64(c.Index) };
+}
+
 export function legacyMembers(s: ServerMembers): LegacyServerMembers {
   return { ServerName: s.ServerName, ServerRegion: s.ServerRegion, ServerDC: s.ServerDC, Members: s.Members.map(legacyMember) };
 }

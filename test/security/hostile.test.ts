@@ -52,8 +52,8 @@ afterAll(async () => {
 
 const app = () => h.built.app;
 
-/** Nomad's own 5xx a generated query may provoke (passed on as Nomad said it), never ours. */
-const NOMAD_5XX = new Set(['No path to region']);
+/** Nomad's own 5xx a generated query may provoke (passed on as Nomad said it), and 2.x's own 500s (pause/resume of a missing job), never ours. */
+const NOMAD_5XX = new Set(['No path to region', 'job not found']);
 /** Nomad's own 500 for a list ?prefix= that cannot start a UUID (go-memdb's UUID index), passed on */
 const NOMAD_PREFIX_5XX = /^(?:(?:alloc|eval|node) lookup failed: )?index error: /;
 
