@@ -325,6 +325,14 @@ export interface LegacyAgentConfig {
   EnableUi: boolean;
   UiDir: string;
   DtleSchemaName: string;
+  /** agent/config.go:84–143: blocks Nomad's agent has no counterpart for (2.x's defaults) */
+  Consul: Record<string, string | number | boolean>;
+  CoverageReportPort: number;
+  CoverageReportRawCodeDir: string;
+  JaegerAgentAddress: string;
+  JaegerAgentPort: string;
+  Metric: Record<string, string | boolean>;
+  Network: { MaxPayload: number };
 }
 
 /** models.CurrentCoordinates */

@@ -303,7 +303,7 @@ export class RuntimeService {
     } catch (e) {
       throw readFailure(e, NODE_NOT_FOUND, 'node lookup failed: ');
     }
-    return { body: legacyNode(res.data, this.addrOptions), meta: res.meta };
+    return { body: legacyNode(res.data, this.addrOptions, this.drivers), meta: res.meta };
   }
 
   /** GET /v1/node/{ID}/allocations: the node's allocations of dtle jobs, each with its job (job passwords masked). */

@@ -159,16 +159,52 @@ export function legacyAgentConfig(config: Obj, opts: SelfOptions): LegacyAgentCo
     EnableUi: bool(obj(config.UI).Enabled),
     UiDir: '',
     DtleSchemaName: 'dtle',
+    ...ONLY_2X_CONFIG,
+    Consul: { ...ONLY_2X_CONFIG.Consul },
+    Metric: { ...ONLY_2X_CONFIG.Metric },
+    Network: { ...ONLY_2X_CONFIG.Network },
   };
+}
+
+/**
+ * 2.x's config blocks that describe 2.x's own agent (its Consul client, coverage and Jaeger
+ * settings, metrics, NATS payload): its defaults (agent/config.go DefaultConfig), since nothing of
+ * Nomad's corresponds; Nomad's Consul block (with its token) is never copied.
+ */
+const ONLY_2X_CONFIG = {
+  Consul: {
+    Addr: '', Auth: '', AutoAdvertise: true, CAFile: '', CertFile: '', ChecksUseAdvertise: false, ClientAutoJoin: true, ClientServiceName: 'client',
+    EnableSSL: false, KeyFile: '', ServerAutoJoin: true, ServerServiceName: 'server', Timeout: 5_000_000_000, Token: '', VerifySSL: false,
+  },
+  CoverageReportPort: 0,
+  CoverageReportRawCodeDir: '',
+  JaegerAgentAddress: '',
+  JaegerAgentPort: '',
+  Metric: { CollectionInterval: '1s', DisableHostname: false, PublishAllocationMetrics: false, PublishNodeMetrics: false, UseNodeName: false },
+  Network: { MaxPayload: 104_857_600 },
+} as const satisfies Pick<LegacyAgentConfig, 'Consul' | 'CoverageReportPort' | 'CoverageReportRawCodeDir' | 'JaegerAgentAddress' | 'JaegerAgentPort' | 'Metric' | 'Network'>;
+
+/**
+ * 2.x's stats sections (internal/server/server.go:793–800): client, server, raft, serf, runtime.
+ * Nomad's `nomad` section is 2.x's `server` (its `server` flag is 2.x's `manager`); Nomad-only
+ * sections (vault, …) are left out.
+ */
+function legacyStats(nomad: Record<string, unknown>): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [section, values] of Object.entries(nomad)) {
+    const m = strMap(values);
+    if (m === null) continue;
+    if (section === 'nomad') {
+      const { server, ...rest } = m;
+      out.server = server === undefined ? rest : { manager: server, ...rest };
+    } else if (['client', 'raft', 'serf', 'runtime'].includes(section)) out[section] = m;
+  }
+  return out;
 }
 
 /** 2.x's agentSelf from Nomad's /v1/agent/self. */
 export function legacyAgentSelf(self: AgentSelf, opts: SelfOptions): LegacyAgentSelf {
-  const stats: Record<string, Record<string, string>> = {};
-  for (const [section, values] of Object.entries(self.stats)) {
-    const m = strMap(values);
-    if (m !== null) stats[section] = m;
-  }
+  const stats = legacyStats(self.stats);
   const config = legacyAgentConfig(self.config, opts);
   // Nomad leaves config.NodeName empty unless `name` is set, and then names its member
   // "<hostname>.<region>"; 2.x's NodeName defaulted to the hostname as well

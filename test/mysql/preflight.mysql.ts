@@ -11,7 +11,7 @@ import mysql from 'mysql2/promise';
 import { createLogger } from '../../src/logging';
 import { openSession } from '../../src/mysql/connection';
 import { preflightTask, preflightTasks } from '../../src/mysql/preflight';
-import { CAPTURED_MARIADB, GTID_PREFIX_ONLY, MARIADB_NO_GTID_MODE, loadAnswered, loadCapture, requestTasks, ValidateAnswer, withGtidError } from './fixtures2x';
+import { CAPTURED_MARIADB, GTID_PREFIX_ONLY, MARIADB_NO_GTID_MODE, loadAnswered, loadCapture, requestTasks, ValidateAnswer, withGtidError } from '../support/fixtures2x';
 
 function env(name: string): string {
   const v = process.env[`DTLE_COMPAT_MARIADB_${name}`];

@@ -15,7 +15,7 @@ import { scrubPassword } from '../../src/mysql/connection';
 import { decodePreflightTask, goFormatFloat, goParseInt } from '../../src/mysql/decode';
 import { goDriverErrorText, goScanBool } from '../../src/mysql/goText';
 import { preflightTask, preflightTasks } from '../../src/mysql/preflight';
-import { GTID_PREFIX_ONLY, MARIADB_NO_GTID_MODE, loadAnswered, requestTasks, ValidateAnswer, withGtidError } from './fixtures2x';
+import { GTID_PREFIX_ONLY, MARIADB_NO_GTID_MODE, loadAnswered, requestTasks, ValidateAnswer, withGtidError } from '../support/fixtures2x';
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {

@@ -499,7 +499,7 @@ describe('nodes', () => {
       'ModifyIndex',
     ]);
     expect(res.body).toMatchObject({ ID: nodeId, Name: 'dtle', Datacenter: 'dc1', HTTPAddr: '127.0.0.1:8190', NatsAddr: '', NatsAdvertiseAddr: '', Status: 'ready' });
-    expect(res.body.Attributes['driver.dtle.version']).toBe('4.23.04.3');
+    expect(res.body.Attributes).toEqual({ 'driver.Kafka': '1', 'driver.MySQL': '1' });
     expect(res.body.ComputedClass).toMatch(/^v1:/);
     expect(typeof res.body.StatusUpdatedAt).toBe('number');
   });
@@ -597,7 +597,7 @@ describe('agent and status', () => {
       DtleSchemaName: 'dtle',
     });
     expect(res.body.member.Tags.role).toBe('server');
-    expect(res.body.stats.nomad.leader).toBe('true');
+    expect(res.body.stats.server.leader).toBe('true');
     expect(Object.values(res.body.stats).every((sec) => Object.values(sec as object).every((v) => typeof v === 'string'))).toBe(true);
   });
 
