@@ -90,4 +90,9 @@ export interface DtleJob {
   tasks: DtleTask[];
   /** null for a posted body */
   state: DtleJobState | null;
+  /**
+   * the NATS address of the job (dtle 4.x: Consul `dtle/<stateKey>/NatsAddr`, which the Dest task
+   * writes), shown as every task's Config.NatsAddr as 2.x's scheduler wrote it; null when unknown
+   */
+  natsAddr: string | null;
 }

@@ -190,6 +190,7 @@ export function dtleJobOfLegacy(input: LegacyJobInput, opts: LegacyParseOptions)
       },
       tasks,
       state: null,
+      natsAddr: null,
     },
     dropped,
   };

@@ -1,3 +1,4 @@
+import { withNatsAddr } from '../../src/translate/toLegacy';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Job } from '../../src/nomad/types';
@@ -22,6 +23,8 @@ function fixture<T = unknown>(rel: string): T {
 /** seed 003: GET /v1/job/{ID} of a 2.x server (clear passwords, as that sample shows) */
 const seedJob = fixture<LegacyJob>('legacy/job-detail.json');
 /** seed 003: GET /v1/jobs */
+/** A job as shown once dtle's NATS address (seed 003's) is known. */
+const withNats = (j: LegacyJob): LegacyJob => ({ ...j, Tasks: j.Tasks.map((t) => withNatsAddr(t, '127.0.0.1:8193')) });
 const seedList = fixture<Array<{ JobSummary: LegacyJob }>>('legacy/jobs-list.json');
 
 const drivers = ['dtle'];
@@ -115,9 +118,10 @@ describe('legacy job → Nomad job (src-only dialect, dtle >= 4.22.11)', () => {
 });
 
 describe.each<Dialect>(['per-task', 'src-only'])('POST then GET round-trips (%s)', (dialect) => {
-  it('gives back the seed 003 job, with 2.x types ("3306" stays a string) and dropped keys restored', () => {
-    const back = nomadJobToLegacy(asStored(register(seedJob, dialect)), drivers);
-    expect(back).toEqual(seedJob);
+  it('gives back the seed 003 job, with 2.x types ("3306" stays a string) and dropped keys restored; NatsAddr once dtle has one', () => {
+    const back = nomadJobToLegacy(asStored(register(seedJob, dialect)), drivers) as LegacyJob;
+    expect(back.Tasks.map((t) => t.Config.NatsAddr)).toEqual([undefined, undefined]);
+    expect(withNats(back)).toEqual(seedJob);
   });
 
   it("masks every password in list and detail; the list stub is seed 003's", () => {
@@ -126,7 +130,7 @@ describe.each<Dialect>(['per-task', 'src-only'])('POST then GET round-trips (%s)
     const masked = maskSecrets(legacy);
     expect(JSON.stringify(masked)).not.toContain('111111');
     expect(masked.Tasks.map((t) => (t.Config.ConnectionConfig as Record<string, unknown>).Password)).toEqual(['*', '*']);
-    const stub = maskSecrets(legacyListStub(JobListStub.parse({ ...stored, JobSummary: null }), legacy));
+    const stub = maskSecrets(legacyListStub(JobListStub.parse({ ...stored, JobSummary: null }), withNats(legacy)));
     expect(stub).toEqual(seedList[0]);
   });
 
@@ -248,7 +252,7 @@ describe('Kafka destinations', () => {
 
   it.each<Dialect>(['per-task', 'src-only'])('round-trips the Kafka task as posted (%s)', (dialect) => {
     const back = nomadJobToLegacy(asStored(register(kafkaJob, dialect)), drivers) as LegacyJob;
-    expect(back.Tasks[1]).toMatchObject({ Type: 'Dest', Driver: 'Kafka', Config: { ...kafkaJob.Tasks[1]?.Config, Gtid: '' } });
+    expect(withNats(back).Tasks[1]).toMatchObject({ Type: 'Dest', Driver: 'Kafka', Config: { ...kafkaJob.Tasks[1]?.Config, Gtid: '' } });
   });
 });
 
@@ -323,5 +327,18 @@ describe('jobs written directly in Nomad', () => {
     const job = Job.parse({ ID: 'x', TaskGroups: [{ Name: 'src', Tasks: [{ Name: 'src', Driver: 'raw_exec', Config: {} }] }] });
     expect(nomadJobToLegacy(job, ['dtle'])).toBeNull();
     expect(nomadJobToLegacy(job, ['dtle', 'raw_exec'])?.Tasks.map((t) => t.Type)).toEqual(['Src']);
+  });
+});
+
+describe('a Dest option posted on Dest only (the src-only layout writes it on src)', () => {
+  it.each<Dialect>(['per-task', 'src-only'])('comes back on Dest only (%s)', (dialect) => {
+    const body = JSON.parse(JSON.stringify(seedJob)) as LegacyJob;
+    const dest = body.Tasks[1];
+    if (dest) dest.Config = { ...dest.Config, ParallelWorkers: '4' };
+    const back = nomadJobToLegacy(asStored(register(body, dialect)), drivers) as LegacyJob;
+    expect(back.Tasks.map((t) => [t.Type, t.Config.ParallelWorkers])).toEqual([
+      ['Src', undefined],
+      ['Dest', '4'],
+    ]);
   });
 });
