@@ -10,7 +10,7 @@ import type { LegacyJobResponse } from '../legacy/types';
 import { JOB_NOT_FOUND, type JobRead, type JobReads } from './jobReads';
 import { LegacyHttpError } from '../legacy/errors';
 import { isEnforceIndexConflict, type PauseStore } from './pauseStore';
-import { writeAnswer } from './jobWrites';
+import { legacyJobResponse, writeAnswer } from './jobWrites';
 
 export interface JobPauseDeps {
   nomad: NomadClient;
@@ -22,7 +22,7 @@ type Answer = { response: LegacyJobResponse; meta: QueryMeta };
 
 /** 2.x's answer when a job already was in the asked state: Success false, Index 0 (its only header), nothing changed. */
 function unchanged(): Answer {
-  return { response: { Success: false, Index: 0, LastContact: 0, KnownLeader: false }, meta: { index: '0', knownLeader: null, lastContact: null } };
+  return { response: legacyJobResponse(0, false), meta: { index: '0', knownLeader: null, lastContact: null } };
 }
 
 export class JobPause {

@@ -29,9 +29,9 @@ export interface JobWritesDeps {
   pauseStore: PauseStore;
 }
 
-/** 2.x's JobResponse from a Nomad write answer. */
-export function legacyJobResponse(index: number): LegacyJobResponse {
-  return { Success: true, Index: index, LastContact: 0, KnownLeader: false };
+/** 2.x's JobResponse from a Nomad write answer (keys in 2.x's order on the wire). */
+export function legacyJobResponse(index: number, success = true): LegacyJobResponse {
+  return { Index: index, KnownLeader: false, LastContact: 0, Success: success };
 }
 
 /** 2.x's answer and headers for a Nomad write: the write's index, from its header or its body; only X-Udup-Index (2.x's setIndex). */
