@@ -154,6 +154,10 @@ export function dtleJobOfLegacy(input: LegacyJobInput, opts: LegacyParseOptions)
   if (!(LEGACY_JOB_TYPES as readonly string[]).includes(type)) {
     throw new TranslateError('Type', `unknown job type "${type}" (one of ${LEGACY_JOB_TYPES.join(', ')})`);
   }
+  // Nomad refuses an empty datacenter name (Go decodes a null list element as "")
+  (input.Datacenters ?? []).forEach((dc, i) => {
+    if (dc === '') throw new TranslateError(`Datacenters[${i}]`, 'must not be empty');
+  });
   const { src: srcIn, dest: destIn } = postedTasks(input);
 
   // 2.x's own canonicalisation (agent/job_endpoint.go ApiJobToStructJob): Driver defaults to MySQL,

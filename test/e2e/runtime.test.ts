@@ -84,7 +84,8 @@ describe('nodes', () => {
     );
     expect(node).toMatchObject({ ID: nodeId, Name: nodeName, Datacenter: 'dc1', HTTPAddr: '127.0.0.1:8190', NatsAddr: '', NatsAdvertiseAddr: '', Status: 'ready' });
     const nomadNode = (await nomadCall(nomadAddr(), 'GET', `/v1/node/${nodeId}`)).json as { Attributes: Record<string, string> };
-    const dtle = ['true', '1'].includes(nomadNode.Attributes['driver.dtle'] ?? '');
+    // the drivers this tier's dtle-compat takes for dtle (raw_exec stands in for it)
+    const dtle = ['dtle', 'raw_exec'].some((d) => ['true', '1'].includes(nomadNode.Attributes[`driver.${d}`] ?? ''));
     expect(node.Attributes).toEqual(dtle ? (JSON.parse(loadAnswered('node-detail').body) as { Attributes: unknown }).Attributes : {});
     expect(Number.isInteger(node.StatusUpdatedAt)).toBe(true);
     const missing = await get('/v1/node/00000000-0000-0000-0000-000000000000');
