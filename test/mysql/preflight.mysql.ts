@@ -8,6 +8,8 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import mysql from 'mysql2/promise';
+import request from 'supertest';
+import { startHarness } from '../support/harness';
 import { createLogger } from '../../src/logging';
 import { openSession } from '../../src/mysql/connection';
 import { preflightTask, preflightTasks } from '../../src/mysql/preflight';
@@ -97,6 +99,24 @@ const CASES: ReadonlyArray<{ name: string; binlogFormat?: 'STATEMENT' | 'MIXED';
   { name: 'validate-mariadb-binlog-mixed', binlogFormat: 'MIXED', proves: 'Binlog fails for MIXED' },
   { name: 'validate-mariadb-port-not-a-number', proves: "a Port that is not an int is 2.x's decoding error" },
 ];
+
+describe(`POST /v1/validate/job through the route, against MariaDB ${server.version}`, () => {
+  it.each(['validate-mariadb-repl', 'validate-mariadb-plain', 'validate-mariadb-wrong-password', 'validate-mariadb-kafka-dest'])(
+    "%s: 2.x's answer (GtidMode with MariaDB's own error after 2.x's prefix)",
+    async (name) => {
+      const capture = loadAnswered(name, REPLACE);
+      const h = await startHarness();
+      try {
+        const res = await request(h.built.app).post('/v1/validate/job').set('Content-Type', 'application/json').send(capture.request.body ?? '');
+        expect(res.status).toBe(capture.status);
+        expect(res.body).toEqual(withGtidError(ValidateAnswer.parse(JSON.parse(capture.body)), MARIADB_NO_GTID_MODE));
+        for (const p of PASSWORDS) expect(res.text).not.toContain(p);
+      } finally {
+        await h.close();
+      }
+    },
+  );
+});
 
 describe(`MySQL pre-flight against MariaDB ${server.version}`, () => {
   it.each(CASES)('$name: $proves', async ({ name, binlogFormat }) => {
