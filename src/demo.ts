@@ -10,6 +10,7 @@ import { LegacyJobInput } from './legacy/schema';
 /** Sample dtle 2.x jobs for the demo (seed 003's shapes; the passwords are placeholders). */
 function sampleJob(name: string, srcHost: string, destHost: string, kafka = false): LegacyJobInput {
   return LegacyJobInput.parse({
+    ID: name,
     Name: name,
     Type: 'synchronous',
     Tasks: [

@@ -291,23 +291,16 @@ export class NomadClient {
     }
     this.observer?.(op, res.status, elapsed());
     const text = typeof res.data === 'string' ? res.data : '';
+    const h = res.headers as Record<string, unknown>;
+    const header = (name: string): string | null => (typeof h[name] === 'string' ? (h[name] as string) : null);
+    const meta: QueryMeta = { index: header('x-nomad-index'), knownLeader: header('x-nomad-knownleader'), lastContact: header('x-nomad-lastcontact') };
     if (res.status < 200 || res.status >= 300) {
       if (res.status < 500) this.lastSuccess = Date.now();
       // Nomad may quote the token it refused: neither the caller's nor the configured one goes back or into a log
-      throw new NomadError('http', res.status, this.scrubTokens(text || `status ${res.status}`, token), path);
+      throw new NomadError('http', res.status, this.scrubTokens(text || `status ${res.status}`, token), path, meta.index === null ? null : meta);
     }
     this.lastSuccess = Date.now();
-    const h = res.headers as Record<string, unknown>;
-    const header = (name: string): string | null => (typeof h[name] === 'string' ? (h[name] as string) : null);
-    return {
-      text,
-      status: res.status,
-      meta: {
-        index: header('x-nomad-index'),
-        knownLeader: header('x-nomad-knownleader'),
-        lastContact: header('x-nomad-lastcontact'),
-      },
-    };
+    return { text, status: res.status, meta };
   }
 
   /**

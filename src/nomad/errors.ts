@@ -18,8 +18,10 @@ export class NomadError extends Error {
   /** Nomad's own error text (plain-text body), or the transport's reason */
   readonly reason: string;
   readonly path: string;
+  /** Nomad's query meta of an error answer (it sets X-Nomad-Index & co. before a 404 too); null when there was none */
+  readonly meta: { index: string | null; knownLeader: string | null; lastContact: string | null } | null;
 
-  constructor(kind: NomadErrorKind, status: number, reason: string, path: string) {
+  constructor(kind: NomadErrorKind, status: number, reason: string, path: string, meta: NomadError['meta'] = null) {
     const clean = redactText(reason.trim());
     super(kind === 'http' ? `Nomad ${status}: ${clean}` : `Nomad ${kind}: ${clean}`);
     this.name = 'NomadError';
@@ -27,6 +29,7 @@ export class NomadError extends Error {
     this.status = status;
     this.reason = clean;
     this.path = path;
+    this.meta = meta;
   }
 
   /**
@@ -35,7 +38,14 @@ export class NomadError extends Error {
    * characters`, `… Invalid UUID: …`), since nothing can have such an ID.
    */
   get isNotFound(): boolean {
-    return this.kind === 'http' && (this.status === 404 || (this.status === 500 && MALFORMED_ID.test(this.reason)));
+    return this.kind === 'http' && (this.status === 404 || this.indexError !== null);
+  }
+
+  /** The `index error: …` of Nomad's 500 for an ID that is not a UUID (2.x answered it in its own words), else null. */
+  get indexError(): string | null {
+    if (this.kind !== 'http' || this.status !== 500) return null;
+    const m = MALFORMED_ID.exec(this.reason);
+    return m ? this.reason.slice(m.index) : null;
   }
 }
 
