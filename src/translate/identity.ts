@@ -32,6 +32,9 @@ export function legacyNameOf(job: Pick<Job, 'ID' | 'Name' | 'Meta'>): string {
   return readJobMeta(job.Meta).Name ?? dtleStateKey(job);
 }
 
+/** The suffix dtle gives the reverse direction of a two-way job (driver/handle.go, dtle 4.23). */
+const REVERSE_SUFFIX = '_dtrev';
+
 /** Why an ID cannot be dtle's state key, or null when it can. */
 export function stateKeyProblem(id: string): string | null {
   if (id === '') return 'must not be empty (leave ID out and a random one is given)';
@@ -41,7 +44,12 @@ export function stateKeyProblem(id: string): string | null {
   if (id.includes('/')) return 'must not contain "/": dtle keeps the job\'s state in Consul under dtle/<ID>/, and a "/" would nest it in another job\'s';
   if (/[\s\p{Cc}]/u.test(id)) return 'must not contain whitespace or control characters';
   if (/[*>]/.test(id)) return 'must not contain "*" or ">": dtle names its NATS subjects after the job (<ID>_full, …) and these are NATS wildcards';
-  if (id.startsWith('.') || id.includes('..')) return 'must not start with "." or contain "..": dtle names its NATS subjects after the job, and NATS refuses an empty subject token';
+  if (id.startsWith('.') || id.endsWith('.') || id.includes('..')) {
+    return 'must not start or end with "." or contain "..": dtle names its NATS subjects after the job, and NATS refuses an empty subject token';
+  }
+  if (id.endsWith(REVERSE_SUFFIX)) {
+    return `must not end with "${REVERSE_SUFFIX}": a two-way dtle job names its reverse job <ID>${REVERSE_SUFFIX}, whose state would be this job's`;
+  }
   return null;
 }
 

@@ -87,8 +87,10 @@ describe('job identity: a body without ID is a new job with a random UUID (2.x),
     ['a\tb', /^ID: must not contain whitespace/],
     ['orders.*', /^ID: must not contain "\*" or ">"/],
     ['orders.>', /^ID: must not contain "\*" or ">"/],
-    ['.hidden', /^ID: must not start with "\." or contain "\.\."/],
-    ['a..b', /^ID: must not start with "\." or contain "\.\."/],
+    ['.hidden', /^ID: must not start or end with "\." or contain "\.\."/],
+    ['trailing.', /^ID: must not start or end with "\." or contain "\.\."/],
+    ['a..b', /^ID: must not start or end with "\." or contain "\.\."/],
+    ['orders_dtrev', /^ID: must not end with "_dtrev"/],
     ['', /^ID: must not be empty/],
   ])('refuses the ID %j with a 400 naming ID, registering nothing', async (id, text) => {
     const before = (await nomadJobs()).length;
