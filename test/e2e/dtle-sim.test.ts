@@ -48,16 +48,20 @@ describeEachDtle('the simulator against the real dtle driver', (agent) => {
       expect(real.Drivers.dtle?.Attributes?.['driver.dtle.version']).toBe(agent.version);
     });
 
-    it('Drivers.dtle driver.dtle.full_version is <version>-<branch>-<commit> on both (the branch and commit are the build\'s)', async () => {
-      const shape = /^\d+\.\d+\.\d+\.\d+-[\w.]+-[0-9a-f]{7,}$/;
-      expect((await firstNode(agent.nomad)).Drivers.dtle?.Attributes?.['driver.dtle.full_version']).toMatch(shape);
-      expect((await firstNode(simUrl)).Drivers.dtle?.Attributes?.['driver.dtle.full_version']).toMatch(shape);
+    it('Drivers.dtle driver.dtle.full_version: <version>-HEAD-<the tag\'s release commit>, as the tier builds dtle', async () => {
+      const real = (await firstNode(agent.nomad)).Drivers.dtle?.Attributes?.['driver.dtle.full_version'];
+      expect(real).toMatch(/^\d+\.\d+\.\d+\.\d+-HEAD-[0-9a-f]{7}$/);
+      expect((await firstNode(simUrl)).Drivers.dtle?.Attributes?.['driver.dtle.full_version']).toBe(real);
     });
 
-    // drift: sim/src/nomad/shapes.ts buildNode copies the driver's attributes into the node's as they are
-    it.failing('node Attributes["driver.dtle"]: real Nomad writes "1" (the simulator writes the driver\'s own "true")', async () => {
-      expect((await firstNode(agent.nomad)).Attributes['driver.dtle']).toBe('1');
-      expect((await firstNode(simUrl)).Attributes['driver.dtle']).toBe('1');
+    it('node Attributes: Nomad writes "1" for a detected driver (driver.dtle, driver.raw_exec), the drivers\' own attributes as they are', async () => {
+      const pick = (n: NodeBody) => ({
+        attrs: Object.fromEntries(Object.entries(n.Attributes).filter(([k]) => k.startsWith('driver.dtle') || k === 'driver.raw_exec')),
+        rawExec: n.Drivers.raw_exec?.Attributes,
+      });
+      const [real, fake] = [pick(await firstNode(agent.nomad)), pick(await firstNode(simUrl))];
+      expect(real.attrs['driver.dtle']).toBe('1');
+      expect(fake).toEqual(real);
     });
   });
 

@@ -3,7 +3,7 @@
  * events, deployments, stubs) and their JSON views. Field order follows nomad/structs v1.11.3;
  * Allocation and Evaluation are `omitempty` structs in Nomad, so their JSON drops empty values.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Int64Value, int64 } from '../../../src/legacy/int64';
 import { goDuration, rfc3339Nano } from '../../../src/nomad/go';
 import type {
@@ -46,17 +46,37 @@ function driverInfo(attributes: StrMap, updated: string): DriverInfo {
   return { Attributes: attributes, Detected: true, Healthy: true, HealthDescription: 'Healthy', UpdateTime: updated };
 }
 
-/** The drivers a simulated node reports: raw_exec always, dtle unless its version is null. */
+/**
+ * The release commits of the dtle tags the real-dtle tier builds (its full_version is
+ * `<version>-<GitBranch>-<GitCommit>`, the build's branch and 7 hex of its commit); another
+ * version gets 7 hex of its own hash.
+ */
+const DTLE_RELEASE_COMMITS: ReadonlyMap<string, string> = new Map([
+  ['4.22.07.2', 'a1532de'],
+  ['4.23.04.3', '0645b24'],
+]);
+
+/** driver.dtle.full_version as a build of dtle's tag reports it (g.Version-g.GitBranch-g.GitCommit). */
+export function dtleFullVersion(version: string): string {
+  const commit = DTLE_RELEASE_COMMITS.get(version) ?? createHash('sha1').update(version).digest('hex').slice(0, 7);
+  return `${version}-HEAD-${commit}`;
+}
+
+/**
+ * The drivers a simulated node reports: raw_exec always, dtle unless its version is null. Each
+ * driver's own fingerprint says `driver.<name>` "true" (a bool attribute); the node's Attributes
+ * get "1" for it while it is detected (client/node_updater.go), as `buildNode` writes them.
+ */
 export function nodeDrivers(spec: NodeSpec, updated: string): Record<string, DriverInfo> {
   const drivers: Record<string, DriverInfo> = {
-    raw_exec: driverInfo({ 'driver.raw_exec': '1' }, updated),
+    raw_exec: driverInfo({ 'driver.raw_exec': 'true' }, updated),
   };
   if (spec.dtleVersion !== null) {
     drivers.dtle = driverInfo(
       {
         'driver.dtle': 'true',
         'driver.dtle.version': spec.dtleVersion,
-        'driver.dtle.full_version': `${spec.dtleVersion}-master-eeb399e9`,
+        'driver.dtle.full_version': dtleFullVersion(spec.dtleVersion),
       },
       updated,
     );
@@ -99,7 +119,7 @@ export function buildNode(spec: NodeSpec, index: number, now: bigint): Node {
     'unique.storage.bytestotal': '62671097856',
     'unique.storage.volume': '/dev/sda1',
   };
-  for (const info of Object.values(drivers)) Object.assign(attributes, info.Attributes ?? {});
+  for (const [name, info] of Object.entries(drivers)) Object.assign(attributes, info.Attributes ?? {}, { [`driver.${name}`]: '1' });
   const sorted: StrMap = {};
   for (const k of Object.keys(attributes).sort()) sorted[k] = attributes[k] as string;
   return {
