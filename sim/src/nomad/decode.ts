@@ -34,7 +34,8 @@ const HOUR = 60 * MINUTE;
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function kindOf(v: unknown): string {
+/** The JSON kind Go names in an UnmarshalTypeError ("cannot unmarshal <kind> into …"). */
+export function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'boolean') return 'bool';

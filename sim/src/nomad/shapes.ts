@@ -597,32 +597,29 @@ function displayMessage(e: TaskEvent): string {
     case 'Killing':
       return e.KillReason !== '' ? e.KillReason : e.KillTimeout !== 0 ? `Sent interrupt. Waiting ${goDuration(e.KillTimeout)} before force killing` : 'Sent interrupt';
     case 'Killed':
-      return 'Task successfully killed';
-    case 'Terminated':
-      return `Exit Code: ${e.ExitCode}`;
+      return e.KillError !== '' ? e.KillError : 'Task successfully killed';
+    case 'Terminated': {
+      const parts = [`Exit Code: ${e.ExitCode}`];
+      if (e.Signal !== 0) parts.push(`Signal: ${e.Signal}`);
+      // Go's %q of the message
+      if (e.Message !== '') parts.push(`Exit Message: ${JSON.stringify(e.Message)}`);
+      return parts.join(', ');
+    }
+    case 'Restarting': {
+      const in_ = `Task restarting in ${goDuration(e.StartDelay)}`;
+      return e.RestartReason !== '' && e.RestartReason !== 'Restart within policy' ? `${e.RestartReason} - ${in_}` : in_;
+    }
+    case 'Not Restarting':
+      return e.RestartReason !== '' ? e.RestartReason : 'Task exceeded restart policy';
     case 'Driver Failure':
       return e.DriverError !== '' ? e.DriverError : 'Failed to start task';
+    case 'Signaling':
+      if (e.TaskSignal === '' && e.TaskSignalReason === '') return 'Task being sent a signal';
+      if (e.TaskSignal === '') return e.TaskSignalReason;
+      return e.TaskSignalReason === '' ? `Task being sent signal ${e.TaskSignal}` : `Task being sent signal ${e.TaskSignal}: ${e.TaskSignalReason}`;
     default:
       return e.Message;
   }
-}
-
-/** The events of a task the client just started: Received, Task Setup, Started. */
-export function startedState(t0: bigint): TaskState {
-  return {
-    State: 'running',
-    Failed: false,
-    Restarts: 0,
-    LastRestart: null,
-    StartedAt: rfc3339Nano(t0 + 100_000_000n),
-    FinishedAt: null,
-    Events: [
-      taskEvent('Received', t0),
-      taskEvent('Task Setup', t0 + 1_400_000n, { Message: 'Building Task Directory', Details: { message: 'Building Task Directory' } }),
-      taskEvent('Started', t0 + 100_000_000n),
-    ],
-    Paused: '',
-  };
 }
 
 /** A task event the dtle driver sends (client/allocrunner: Type Driver, Details = annotations). */
