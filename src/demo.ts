@@ -1,7 +1,9 @@
 /**
  * `dtle-compat --demo`: the service against a simulated Nomad (the @dtle-compat/sim package, loaded
- * only here, and this module only for --demo) holding three sample dtle 2.x jobs as the service
- * itself registers them.
+ * only here, and this module only for --demo) holding sample dtle 2.x jobs as the service itself
+ * registers them: three whose databases answer (they replicate) and one whose destination refuses
+ * connections (its tasks fail and restart, its allocation fails and is rescheduled, as a real
+ * dtle driver's would).
  */
 import { SimNomad } from '@dtle-compat/sim';
 import { legacyToNomadJob } from './translate/job';
@@ -38,20 +40,25 @@ function sampleJob(name: string, srcHost: string, destHost: string, kafka = fals
   });
 }
 
-/** Starts a simulated Nomad on a free loopback port, with a few dtle jobs running. */
+/** The demo's destination database that is down: nothing listens there. */
+const DOWN_DB = '10.0.0.99';
+
+/** Starts a simulated Nomad on a free loopback port, with a few dtle jobs running and one failing. */
 export async function startDemoNomad(): Promise<SimNomad> {
-  const sim = new SimNomad();
+  const sim = new SimNomad({ databases: { [`${DOWN_DB}:3306`]: 'refused' } });
   await sim.listen(0, '127.0.0.1');
   const jobs = [
     sampleJob('orders-sync', '10.0.0.11', '10.0.0.21'),
     sampleJob('billing-migration', '10.0.0.12', '10.0.0.22'),
     sampleJob('events-to-kafka', '10.0.0.13', '', true),
+    sampleJob('inventory-sync', '10.0.0.14', DOWN_DB),
   ];
   for (const input of jobs) {
     const { job } = legacyToNomadJob(input, { dialect: 'src-only', driverName: 'dtle', datacenters: ['dc1'] });
     // (a spread: the translator's NomadJobWrite is an interface, the simulator takes any api.Job field)
     sim.registerJob({ ...job });
   }
-  sim.setTaskStage('orders-sync', 'src', 'job_stage_incr');
+  // dtle's applier (the dest task) reports the stages
+  sim.setTaskStage('orders-sync', 'dest', 'job_stage_incr');
   return sim;
 }

@@ -7,3 +7,5 @@
  *   http/   what every simulated Go agent shares: its HTTP server, Go's JSON decoding of bodies
  */
 export { DEFAULT_DTLE_VERSION, SimNomad, dtleTemplate, noFaults, type SimFaults, type SimOptions, type SimTls } from './nomad';
+export type { DatabaseState } from './nomad/databases';
+export type { DtleHooks, DtleStage, DtleTaskInfo, TaskStatistics } from './nomad/dtle';

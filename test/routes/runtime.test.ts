@@ -103,7 +103,10 @@ describe('GET /v1/job/{ID}/allocations', () => {
     expect(legacySrc?.Events.map((e) => [e.Type, e.Time, e.DriverMessage])).toEqual(
       nomadSrc?.Events.map((e) => [e.Type, nanosToRfc3339(e.Time), e.Type === 'Driver' ? e.DisplayMessage : '']),
     );
-    expect(legacySrc?.Events.at(-1)).toMatchObject({ Type: 'Driver', DriverMessage: 'job_stage_full' });
+    // the real dtle 4.x reports its stage from the dest task (the applier) only
+    expect(legacySrc?.Events.map((e) => e.Type)).toEqual(['Received', 'Task Setup', 'Started']);
+    const legacyDest = (allocs[1]?.TaskStates as Record<string, { Events: Array<Record<string, unknown>> }>).Dest;
+    expect(legacyDest?.Events.at(-1)).toMatchObject({ Type: 'Driver', DriverMessage: 'job_stage_full' });
     expect(legacySrc?.Events.every((e) => typeof e.Time === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(e.Time))).toBe(true);
     expect(legacySrc?.StartedAt).toBe(nomadSrc?.StartedAt);
     expect(legacySrc?.FinishedAt).toBeNull();
@@ -142,7 +145,8 @@ describe('GET /v1/job/{ID}/allocations', () => {
     expect(res.status).toBe(200);
     expect(Number(res.headers['x-udup-index'])).toBeGreaterThan(index);
     const srcAlloc = (res.body as Array<{ Task: string; TaskStates: { Src: { Events: Array<{ DriverMessage: string }> } } }>).find((a) => a.Task === 'Src');
-    expect(srcAlloc?.TaskStates.Src.Events.map((e) => e.DriverMessage).filter((m) => m !== '')).toEqual(['job_stage_full', 'job_stage_incr']);
+    // (a stage the test puts on the src task: the real driver reports none there)
+    expect(srcAlloc?.TaskStates.Src.Events.map((e) => e.DriverMessage).filter((m) => m !== '')).toEqual(['job_stage_incr']);
   });
 
   it('is a blocking query: without a change it answers after wait with the same index', async () => {
@@ -337,7 +341,7 @@ describe('GET /v1/agent/allocation/{ID}/stats', () => {
   it('a stopped allocation has no statistics', async () => {
     h.sim.registerJob(dtleJob('job-stopped'));
     const [stopped] = await allocsOf('job-stopped');
-    expect(record(await request(app()).get(`/v1/agent/allocation/${stopped?.ID}/stats`)).body.Tasks.Src.Stage).toBe('Sending data');
+    expect(Object.keys(record(await request(app()).get(`/v1/agent/allocation/${stopped?.ID}/stats`)).body.Tasks)).toEqual(['Src']);
     await h.nomad.delete('/v1/job/job-stopped', AnyJson);
     const res = record(await request(app()).get(`/v1/agent/allocation/${stopped?.ID}/stats`));
     expect([res.status, res.text]).toEqual([200, '{"Tasks":{}}']);

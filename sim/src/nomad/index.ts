@@ -15,6 +15,9 @@ import { canonicalJob, DecodeError, multierrorText, validateJob } from './decode
 import { serverMember, type NodeSpec } from './shapes';
 import { AgentServer, noFaults, type SimFaults, type SimTls } from '../http/server';
 import { NomadApi } from './api';
+import { SimClock } from './clock';
+import { SimDatabases, type DatabaseState } from './databases';
+import { DtleDriver, type DtleHooks } from './dtle';
 import { jobKey, SimState } from './state';
 import { NOMAD_MAX_BLOCKING_MS } from '../../../src/nomad/go';
 import type { JobInput } from '../../../src/nomad/types';
@@ -34,6 +37,18 @@ export interface SimOptions {
   blockingMaxWaitMs?: number;
   /** serve HTTPS (and ask for client certificates) instead of HTTP */
   tls?: SimTls;
+  /**
+   * What the databases the dtle tasks dial answer, by `host:port` (databases.ts): `replicates`,
+   * `silent` or `refused`. Unnamed endpoints: dialled for real on this machine, replicating elsewhere.
+   */
+  databases?: Readonly<Record<string, DatabaseState>>;
+  /**
+   * What the delays of the restart and reschedule policies are multiplied by (default 1, Nomad's
+   * own; 0.001 turns a 15 s restart delay into 15 ms). The events show the delays used.
+   */
+  timeScale?: number;
+  /** hooks that follow the dtle tasks (dtle.ts DtleHooks); more with `sim.dtle.addHooks` */
+  dtleHooks?: DtleHooks;
 }
 
 export const DEFAULT_DTLE_VERSION = '4.23.04.3';
@@ -78,6 +93,10 @@ export class SimNomad {
   readonly callHeaders: IncomingHttpHeaders[] = [];
   /** the state behind the HTTP API (tests may inspect it) */
   readonly state: SimState;
+  /** the databases the dtle tasks dial: `sim.databases.set('10.0.0.9:3306', 'refused')` */
+  readonly databases: SimDatabases;
+  /** the dtle task driver of the nodes (its hooks, its running tasks) */
+  readonly dtle: DtleDriver;
   private readonly http: AgentServer;
   private baseUrl = '';
   private seeded = 0;
@@ -95,7 +114,11 @@ export class SimNomad {
       dtleVersion: n.dtleVersion === undefined ? DEFAULT_DTLE_VERSION : n.dtleVersion,
       datacenter,
     }));
-    this.state = new SimState(this.region, datacenter, specs);
+    const clock = new SimClock(opts.timeScale ?? 1);
+    this.databases = new SimDatabases(opts.databases);
+    this.dtle = new DtleDriver(clock, this.databases);
+    if (opts.dtleHooks) this.dtle.addHooks(opts.dtleHooks);
+    this.state = new SimState(this.region, datacenter, specs, { clock, drivers: new Map([['dtle', this.dtle]]) });
     this.aclToken = opts.aclToken;
     this.tls = opts.tls !== undefined;
     this.tokenAccessor = opts.aclToken !== undefined ? uuidFrom(`accessor:${opts.aclToken}`) : '';
@@ -201,7 +224,11 @@ export class SimNomad {
     this.state.seedJobs(template, ids, opts.withAllocs !== false);
   }
 
-  /** The dtle driver reports a stage: appends a Driver event (DriverMessage/DisplayMessage = stage) to the group's running tasks. */
+  /**
+   * The group's running tasks report a stage: a Driver event (DriverMessage/DisplayMessage =
+   * stage), which dtle's hooks follow. The real dtle 4.x reports job_stage_full / job_stage_incr
+   * from the dest task (the applier) only; a test may put one on any task.
+   */
   setTaskStage(jobId: string, group: 'src' | 'dest', stage: 'job_stage_full' | 'job_stage_incr'): void {
     this.state.setTaskStage(null, jobId, group, stage);
   }
