@@ -212,6 +212,19 @@ export class RuntimeService {
     return { body: this.stubsOf(data, jobs), meta };
   }
 
+  /**
+   * One object by ID, read as 2.x read it: an empty ID or a missing object is 404 `missing` (with
+   * the read's query meta), a malformed ID 2.x's 500 `failPrefix` + Nomad's index error.
+   */
+  private async readOne<T>(path: string, id: string, schema: z.ZodType<T>, opts: { scope: Scope; block: Blocking; op: string }, missing: string, failPrefix: string) {
+    if (id === '') throw notFound(missing);
+    try {
+      return await this.deps.nomad.get(path, schema, opts);
+    } catch (e) {
+      throw readFailure(e, missing, failPrefix);
+    }
+  }
+
   /** A Nomad allocation of a dtle job, with its legacy view; null when missing or not dtle. */
   private async dtleAllocation(id: string, scope: Scope, block: Blocking) {
     const res = await this.orNone(this.deps.nomad.get(nomadPath`/v1/allocation/${id}`, Allocation, { scope, block, op: 'alloc.read' }));
@@ -221,13 +234,7 @@ export class RuntimeService {
 
   /** GET /v1/allocation/{ID}: the allocation with its job in legacy form (job passwords masked here already). */
   async allocation(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyAllocation>> {
-    if (id === '') throw notFound(ALLOC_NOT_FOUND);
-    let res;
-    try {
-      res = await this.deps.nomad.get(nomadPath`/v1/allocation/${id}`, Allocation, { scope, block, op: 'alloc.read' });
-    } catch (e) {
-      throw readFailure(e, ALLOC_NOT_FOUND, 'alloc lookup failed: ');
-    }
+    const res = await this.readOne(nomadPath`/v1/allocation/${id}`, id, Allocation, { scope, block, op: 'alloc.read' }, ALLOC_NOT_FOUND, 'alloc lookup failed: ');
     const info = res.data.Job ? this.infoOf(res.data.Job) : null;
     if (!info) throw notFound(ALLOC_NOT_FOUND, res.meta);
     return { body: legacyAllocation(res.data, info.view, maskSecrets(info.legacy)), meta: res.meta };
@@ -252,13 +259,7 @@ export class RuntimeService {
 
   /** GET /v1/evaluation/{ID}: 404 `eval not found` when missing or the evaluation of a job that is not a dtle job. */
   async evaluation(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyEvaluation>> {
-    if (id === '') throw notFound(EVAL_NOT_FOUND);
-    let res;
-    try {
-      res = await this.deps.nomad.get(nomadPath`/v1/evaluation/${id}`, EvaluationDetail, { scope, block, op: 'eval.read' });
-    } catch (e) {
-      throw readFailure(e, EVAL_NOT_FOUND, 'eval lookup failed: ');
-    }
+    const res = await this.readOne(nomadPath`/v1/evaluation/${id}`, id, EvaluationDetail, { scope, block, op: 'eval.read' }, EVAL_NOT_FOUND, 'eval lookup failed: ');
     const info = await this.jobInfo(res.data.JobID, scope);
     if (!info) throw notFound(EVAL_NOT_FOUND, res.meta);
     return { body: legacyEvaluation(res.data, info.view, info.legacy.Type), meta: res.meta };
