@@ -7,7 +7,7 @@ import { canonicalJob, DecodeError, decodeWriteRequest, field, isObject, multier
 import { decodeSegment, parseBody, SimHttpError, type SimFaults, type SimAnswer as Res, type SimRequest as Req } from '../http/server';
 import { nowNanos, parseGoBool, parseGoDuration } from '../../../src/nomad/go';
 import { int64, stringifyLegacy } from '../../../src/legacy/int64';
-import { allocStub, jobStub, NOMAD_REVISION, NOMAD_VERSION, nodeStub, omitEmpty } from './shapes';
+import { allocStub, jobStub, NOMAD_REVISION, NOMAD_VERSION, nodeStub, omitEmpty, taskEvent } from './shapes';
 import { allocTerminal, type JobRecord, type SimState, type Table } from './state';
 import type { AgentMember, Allocation, Evaluation, Job, JobSummary, Node, StrMap, Variable } from './structs';
 
@@ -20,6 +20,8 @@ export interface ServerContext {
   member: AgentMember;
   leaderAddr: string;
   agentNode: { name: string; address: string };
+  /** the dtle driver's answer to a signal (its error text, or null), when the simulator runs one */
+  signalDriver: ((allocId: string, task: string, signal: string) => string | null) | null;
 }
 
 const INVALID_METHOD = 'Invalid method';
@@ -140,17 +142,8 @@ export class NomadApi {
     const { minIndex, waitMs } = this.waitParams(req);
     this.acl(req);
     this.leader(req, true);
-    let r = run();
-    if (minIndex > 0 && r.index <= minIndex) {
-      const max = this.ctx.blockingMaxWaitMs;
-      const wait = waitMs <= 0 || waitMs > max ? max : waitMs;
-      const deadline = Date.now() + wait;
-      for (;;) {
-        const changed = await this.ctx.state.nextChange(deadline - Date.now(), req.abort);
-        r = run();
-        if (!changed || r.index > minIndex) break;
-      }
-    }
+    const max = this.ctx.blockingMaxWaitMs;
+    const r = await this.ctx.state.feed.block(minIndex, waitMs <= 0 || waitMs > max ? max : waitMs, req.abort, run);
     const res = r.res;
     // query meta
     const meta = { 'X-Nomad-Index': String(r.index), 'X-Nomad-KnownLeader': this.ctx.faults.noLeader ? 'false' : 'true', 'X-Nomad-LastContact': '0' };
@@ -540,6 +533,7 @@ export class NomadApi {
     const tokens = rest.split('/');
     if (tokens.length !== 2) throw err(404, 'resource not found');
     const id = decodeSegment(tokens[0] as string);
+    if (tokens[1] === 'signal') return this.allocSignal(req, id);
     if (tokens[1] !== 'stats') throw err(404, 'resource not found');
     this.region(req);
     this.acl(req);
@@ -570,6 +564,49 @@ export class NomadApi {
     }
     if (task !== '' && !Object.prototype.hasOwnProperty.call(a.TaskStates ?? {}, task)) throw err(500, `task ${JSON.stringify(task)} not found`);
     return { status: 200, json: { ResourceUsage: usage(totalCpu, totalRss), Tasks: tasks, Timestamp: Object.keys(tasks).length > 0 ? ts : 0 } };
+  }
+
+  /**
+   * POST|PUT /v1/client/allocation/{id}/signal {Task, Signal}: the client's allocrunner.Signal. Each
+   * running task gets Nomad's Signaling event, then the driver's answer: a named task's error is the
+   * answer's text (a plugin's through gRPC: `rpc error: code = Unknown desc = …`), without a task
+   * every task is signalled and the errors are a multierror.
+   */
+  private allocSignal(req: Req, id: string): Res {
+    if (!WRITE.includes(req.method)) throw err(405, INVALID_METHOD);
+    const body = parseBody(req);
+    const task = isObject(body) && typeof body.Task === 'string' ? body.Task : '';
+    const signal = isObject(body) && typeof body.Signal === 'string' ? body.Signal : '';
+    this.region(req);
+    this.acl(req);
+    checkUuid(id, 'alloc lookup failed: ');
+    const st = this.ctx.state;
+    const r = st.allocs.get(id);
+    if (!r) throw err(404, `Unknown allocation ${JSON.stringify(id)}`);
+    const states = r.alloc.TaskStates ?? {};
+    if (task !== '' && !Object.prototype.hasOwnProperty.call(states, task)) throw err(500, 'Task not found');
+    const errors: Array<[string, string]> = [];
+    const running = (name: string) => !allocTerminal(r.alloc) && states[name]?.State === 'running';
+    const targets = task !== '' ? [task] : Object.keys(states).sort();
+    for (const name of targets) if (!running(name)) errors.push([name, 'Task not running']);
+    const t = nowNanos();
+    const tg = r.alloc.Job.TaskGroups.find((g) => g.Name === r.alloc.TaskGroup);
+    const isDtle = (name: string) => tg?.Tasks.find((x) => x.Name === name)?.Driver === 'dtle';
+    st.appendEvents(id, (name) => {
+      if (!targets.includes(name) || !running(name)) return [];
+      const sent = taskEvent('Signaling', t, { DisplayMessage: 'Task being sent a signal', Details: { signal } });
+      return isDtle(name) ? [sent, taskEvent('Driver', t + 1_000_000n, { Details: null, DriverMessage: `Task receive signal ${signal}` })] : [sent];
+    });
+    for (const name of targets) {
+      if (!running(name) || !isDtle(name)) continue;
+      const answer = this.ctx.signalDriver?.(id, name, signal) ?? null;
+      if (answer !== null) errors.push([name, `rpc error: code = Unknown desc = ${answer}`]);
+    }
+    if (errors.length > 0) {
+      if (task !== '') throw err(500, (errors[0] as [string, string])[1]);
+      throw err(500, multierrorText(errors.map(([name, e]) => `Failed to signal task: ${name}, err: ${e}`)));
+    }
+    return { status: 200, json: { Index: 0 } };
   }
 
   /* ------------------------------------------------------------------ evaluations */

@@ -9,14 +9,14 @@
  *   await sim.close();
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { canonicalJob, DecodeError, multierrorText, validateJob } from './decode';
-import { serverMember, type NodeSpec } from './shapes';
-import { AgentServer, noFaults, type SimFaults, type SimTls } from '../http/server';
+import { driverEvent, serverMember, type NodeSpec } from './shapes';
+import { SimAgent, type SimAnswer, type SimRequest, type SimTls } from '../http/server';
 import { NomadApi } from './api';
 import { jobKey, SimState } from './state';
-import { NOMAD_MAX_BLOCKING_MS } from '../../../src/nomad/go';
+import { NOMAD_MAX_BLOCKING_MS, nowNanos } from '../../../src/nomad/go';
+import { SimDtleDriver, type ReplicationOptions } from '../dtle/driver';
+import type { SimConsul } from '../consul';
 import type { JobInput } from '../../../src/nomad/types';
 
 export { noFaults, type SimFaults, type SimTls } from '../http/server';
@@ -34,6 +34,10 @@ export interface SimOptions {
   blockingMaxWaitMs?: number;
   /** serve HTTPS (and ask for client certificates) instead of HTTP */
   tls?: SimTls;
+  /** the Consul the dtle driver keeps each job's state in (its plugin's `consul`); none: the driver writes nothing */
+  consul?: SimConsul;
+  /** the simulated replication's sizes and rates */
+  replication?: ReplicationOptions;
 }
 
 export const DEFAULT_DTLE_VERSION = '4.23.04.3';
@@ -69,24 +73,20 @@ export function dtleTemplate(id: string, datacenter: string): JobInput {
   };
 }
 
-export class SimNomad {
-  /** fault switches for reliability tests */
-  readonly faults: SimFaults = noFaults();
-  /** every request received, in order (path still percent-encoded, query without "?") */
-  readonly calls: Array<{ method: string; path: string; query: string }> = [];
-  /** the request headers of each entry of `calls` */
-  readonly callHeaders: IncomingHttpHeaders[] = [];
+export class SimNomad extends SimAgent {
   /** the state behind the HTTP API (tests may inspect it) */
   readonly state: SimState;
-  private readonly http: AgentServer;
-  private baseUrl = '';
+  private readonly api: NomadApi;
+  /** the dtle task driver: Consul state, replication, signals */
+  readonly dtle: SimDtleDriver;
+  private replicating: NodeJS.Timeout | null = null;
   private seeded = 0;
   private readonly region: string;
   private readonly aclToken: string | undefined;
   private readonly tokenAccessor: string;
-  private readonly tls: boolean;
 
   constructor(opts: SimOptions = {}) {
+    super(opts.tls);
     this.region = opts.region ?? 'global';
     const datacenter = opts.datacenter ?? 'dc1';
     const specs: NodeSpec[] = (opts.nodes ?? [{ name: 'nomad0' }]).map((n) => ({
@@ -97,10 +97,23 @@ export class SimNomad {
     }));
     this.state = new SimState(this.region, datacenter, specs);
     this.aclToken = opts.aclToken;
-    this.tls = opts.tls !== undefined;
     this.tokenAccessor = opts.aclToken !== undefined ? uuidFrom(`accessor:${opts.aclToken}`) : '';
     const agent = specs[0] ?? { name: 'nomad0', address: '127.0.0.1' };
-    const api = new NomadApi({
+    const state = this.state;
+    this.dtle = new SimDtleDriver(
+      {
+        dtleVersionOf: (a) => state.node(a.NodeID)?.Attributes['driver.dtle.version'] ?? '',
+        alloc: (id) => state.allocs.get(id)?.alloc,
+        driverEvent: (id, task, message) => state.appendEvents(id, (name) => (name === task ? [driverEvent(message, nowNanos())] : [])),
+      },
+      opts.consul?.kv ?? null,
+      opts.replication,
+    );
+    state.onClient = (started, stopped) => {
+      for (const a of stopped) this.dtle.stopped(a);
+      for (const a of started) this.dtle.started(a);
+    };
+    this.api = new NomadApi({
       state: this.state,
       faults: this.faults,
       aclToken: opts.aclToken,
@@ -109,60 +122,35 @@ export class SimNomad {
       member: serverMember({ name: agent.name, address: agent.address, region: this.region, datacenter, id: randomUUID() }),
       leaderAddr: `${agent.address}:4647`,
       agentNode: { name: agent.name, address: agent.address },
-    });
-    this.http = new AgentServer({
-      tls: opts.tls,
-      faults: this.faults,
-      calls: this.calls,
-      callHeaders: this.callHeaders,
-      route: (req) => api.route(req),
-      faultHeaders: () => ({ 'X-Nomad-Index': String(this.state.index) }),
+      signalDriver: (allocId, task, signal) => this.dtle.signal(allocId, task, signal),
     });
   }
 
-  /** Starts listening; resolves the base URL (http://host:port). Port 0 = a free port. */
-  listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const server = this.http.server;
-      const onError = (e: Error) => reject(e);
-      server.once('error', onError);
-      server.listen(port, host, () => {
-        server.off('error', onError);
-        const a = server.address() as AddressInfo;
-        const h = a.family === 'IPv6' || host.includes(':') ? `[${a.address}]` : a.address;
-        this.baseUrl = `${this.tls ? 'https' : 'http'}://${h}:${a.port}`;
-        resolve(this.baseUrl);
-      });
-    });
+  protected route(req: SimRequest): Promise<SimAnswer> {
+    return this.api.route(req);
+  }
+
+  protected faultHeaders(): Record<string, string> {
+    return { 'X-Nomad-Index': String(this.state.index) };
+  }
+
+  /** Moves every replicating dtle job on by `ms` of simulated time (copy progress, then a moving Gtid). */
+  advanceReplication(ms: number): void {
+    this.dtle.advance(ms);
+  }
+
+  /** Replicates in real time: advances every `intervalMs` (the demo); stopped by close(). */
+  replicate(intervalMs = 1000): void {
+    if (this.replicating) clearInterval(this.replicating);
+    this.replicating = setInterval(() => this.dtle.advance(intervalMs), intervalMs);
+    this.replicating.unref();
   }
 
   /** Stops the server: pending blocking queries end, open connections close. */
   close(): Promise<void> {
+    if (this.replicating) clearInterval(this.replicating);
     this.state.close();
-    const server = this.http.server;
-    if (!server.listening) return Promise.resolve();
-    return new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  }
-
-  /**
-   * Nomad goes away: stops listening and drops every connection (requests in flight get no
-   * answer), keeping its state; `listen(port)` on the same port brings it back.
-   */
-  goAway(): Promise<void> {
-    const server = this.http.server;
-    if (!server.listening) return Promise.resolve();
-    return new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  }
-
-  /** Base URL once listening ('' before). */
-  get url(): string {
-    return this.baseUrl;
+    return this.http.goAway();
   }
 
   /**
@@ -213,10 +201,6 @@ export class SimNomad {
     this.state.gc(namespace, jobId);
   }
 
-  resetCalls(): void {
-    this.calls.length = 0;
-    this.callHeaders.length = 0;
-  }
 }
 
 function uuidFrom(seed: string): string {

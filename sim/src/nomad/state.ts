@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SimHttpError } from '../http/server';
+import { ChangeFeed, SortedTable } from '../http/memdb';
 import { nowNanos, rfc3339Nano } from '../../../src/nomad/go';
 import { int64, stringifyLegacy } from '../../../src/legacy/int64';
 import {
@@ -24,7 +25,7 @@ import {
   stoppedState,
   type NodeSpec,
 } from './shapes';
-import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, TaskGroup, TaskGroupSummary, TaskState, Variable, StrMap } from './structs';
+import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, TaskEvent, TaskGroup, TaskGroupSummary, TaskState, Variable, StrMap } from './structs';
 
 export type Table = 'jobs' | 'job_summary' | 'job_version' | 'evals' | 'allocs' | 'deployment' | 'nodes' | 'variables';
 
@@ -78,33 +79,10 @@ const SUMMARY_COUNTER: ReadonlyMap<string, keyof TaskGroupSummary> = new Map([
 ]);
 
 const TERMINAL_CLIENT = new Set(['complete', 'failed', 'lost']);
+/** Nomad keeps the last 10 events of a task */
+const MAX_TASK_EVENTS = 10;
 export const allocTerminal = (a: Allocation): boolean => a.DesiredStatus === 'stop' || a.DesiredStatus === 'evict' || TERMINAL_CLIENT.has(a.ClientStatus);
 const evalTerminal = (e: Evaluation): boolean => e.Status === 'complete' || e.Status === 'failed' || e.Status === 'canceled';
-
-/** A table as go-memdb iterates one: a Map whose values list in key order (the sort kept until a key comes or goes). */
-export class SortedTable<V> extends Map<string, V> {
-  private sortedKeys: string[] | null = null;
-
-  override set(key: string, value: V): this {
-    if (!this.has(key)) this.sortedKeys = null;
-    return super.set(key, value);
-  }
-
-  override delete(key: string): boolean {
-    this.sortedKeys = null;
-    return super.delete(key);
-  }
-
-  inKeyOrder(): V[] {
-    this.sortedKeys ??= [...this.keys()].sort();
-    const out: V[] = [];
-    for (const k of this.sortedKeys) {
-      const v = this.get(k);
-      if (v !== undefined) out.push(v);
-    }
-    return out;
-  }
-}
 
 function byId<T extends { ID: string }>(a: T, b: T): number {
   return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
@@ -121,10 +99,11 @@ export class SimState {
   readonly vars = new SortedTable<Variable>();
   /** JSON bodies of GET /v1/jobs, by query, with the index they were made at */
   readonly listCache = new Map<string, { index: number; body: string }>();
-  private readonly waiters = new Set<(changed: boolean) => void>();
-  private notifyScheduled = false;
+  /** what blocking queries wait on */
+  readonly feed = new ChangeFeed();
+  /** told of the allocations whose tasks the client started and of those it stopped or that went away (the dtle driver) */
+  onClient: ((started: Allocation[], stopped: Allocation[]) => void) | null = null;
   private rr = 0;
-  closed = false;
 
   constructor(
     readonly region: string,
@@ -162,41 +141,15 @@ export class SimState {
   }
 
   private scheduleNotify(): void {
-    if (this.notifyScheduled) return;
-    this.notifyScheduled = true;
-    setImmediate(() => {
-      this.notifyScheduled = false;
-      const ws = [...this.waiters];
-      this.waiters.clear();
-      for (const w of ws) w(true);
-    });
+    this.feed.changed();
   }
 
-  /** Resolves true at the next change, false when the time is up or the state closes. */
-  nextChange(timeoutMs: number, abort?: AbortSignal): Promise<boolean> {
-    if (this.closed || timeoutMs <= 0 || abort?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = (changed: boolean) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.waiters.delete(finish);
-        abort?.removeEventListener('abort', onAbort);
-        resolve(changed);
-      };
-      const onAbort = () => finish(false);
-      const timer = setTimeout(() => finish(false), timeoutMs);
-      this.waiters.add(finish);
-      abort?.addEventListener('abort', onAbort);
-    });
+  get closed(): boolean {
+    return this.feed.closed;
   }
 
   close(): void {
-    this.closed = true;
-    const ws = [...this.waiters];
-    this.waiters.clear();
-    for (const w of ws) w(false);
+    this.feed.close();
   }
 
   /* ------------------------------------------------------------ lookups */
@@ -429,11 +382,13 @@ export class SimState {
 
   /** Removes a job with its allocations, evaluations (but `keepEvals`) and deployments. */
   removeJob(r: JobRecord, idx: number, keepEvals: string[] = []): void {
+    const gone = r.allocIds.map((id) => this.allocs.get(id)?.alloc).filter((a): a is Allocation => a !== undefined && !allocTerminal(a));
     for (const a of r.allocIds) this.allocs.delete(a);
     for (const e of r.evalIds) if (!keepEvals.includes(e)) this.evals.delete(e);
     for (const d of r.deploymentIds) this.deployments.delete(d);
     this.jobs.delete(r.key);
     this.touch(idx, 'jobs', 'job_summary', 'job_version', 'allocs', 'evals', 'deployment');
+    if (gone.length > 0) this.onClient?.([], gone);
   }
 
   /** Nomad's GC of a dead job. */
@@ -646,6 +601,10 @@ export class SimState {
     }
     this.setSummary(r, clientIdx);
     this.refreshStatus(r, clientIdx);
+    if (this.onClient) {
+      const now = (a: Allocation) => this.allocs.get(a.ID)?.alloc ?? a;
+      this.onClient(placed.map(now), stopping.map(now));
+    }
   }
 
   /** The dtle driver reports a stage: a Driver event on the running allocations of the group. */
@@ -654,15 +613,25 @@ export class SimState {
     if (!r) throw new Error(`sim: no job ${JSON.stringify(jobId)}`);
     const targets = this.allocsOfJob(r).filter((a) => a.TaskGroup === group && a.ClientStatus === 'running' && a.DesiredStatus === 'run');
     if (targets.length === 0) throw new Error(`sim: job ${JSON.stringify(jobId)} has no running allocation of group ${JSON.stringify(group)}`);
-    const idx = this.bump('allocs');
     const t = nowNanos();
-    for (const a of targets) {
-      const states: Record<string, TaskState> = {};
-      for (const [name, st] of Object.entries(a.TaskStates ?? {})) {
-        states[name] = st.State === 'running' ? { ...st, Events: [...(st.Events ?? []), driverEvent(stage, t)] } : st;
-      }
-      this.putAlloc({ ...a, TaskStates: states, ModifyIndex: idx, ModifyTime: int64(t) });
+    for (const a of targets) this.appendEvents(a.ID, (_task, st) => (st.State === 'running' ? [driverEvent(stage, t)] : []));
+  }
+
+  /**
+   * Task events reported by the client for an allocation: `events(task, state)` names each
+   * task's new events. Nomad keeps the last 10 of a task (structs.TaskState, client/taskrunner).
+   */
+  appendEvents(allocId: string, events: (task: string, state: TaskState) => TaskEvent[]): void {
+    const rec = this.allocs.get(allocId);
+    if (!rec) return;
+    const a = rec.alloc;
+    const idx = this.bump('allocs');
+    const states: Record<string, TaskState> = {};
+    for (const [name, st] of Object.entries(a.TaskStates ?? {})) {
+      const added = events(name, st);
+      states[name] = added.length === 0 ? st : { ...st, Events: [...(st.Events ?? []), ...added].slice(-MAX_TASK_EVENTS) };
     }
+    this.putAlloc({ ...a, TaskStates: states, ModifyIndex: idx, ModifyTime: int64(nowNanos()) });
   }
 
   /** Node.Evaluate: one node-update evaluation per job with allocations on the node. */
