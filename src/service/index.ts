@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import type { NomadClient } from '../nomad/client';
+import type { ConsulClient } from '../consul/client';
 import { DialectProbe } from './dialect';
 import { JobPause } from './jobPause';
 import { JobReads } from './jobReads';
@@ -13,6 +14,8 @@ import { RuntimeService } from './runtime';
 export interface ServiceDeps {
   config: Config;
   nomad: NomadClient;
+  /** null: no Consul address configured (dtle's state is not read) */
+  consul: ConsulClient | null;
   logger: Logger;
   metrics: Metrics;
 }

@@ -40,7 +40,7 @@ export interface Compat {
 /** dtle-compat in-process against a Nomad address; raw_exec counts as a dtle driver (the stand-in). */
 export function startCompat(addr: string, over: Partial<Config> = {}): Compat {
   const config = Object.freeze({
-    ...loadConfig({ env: {} }),
+    ...loadConfig({ env: {} }), consul: '',
     nomad_addr: addr,
     api_addr: '127.0.0.1:8190',
     dtle_drivers: ['dtle', 'raw_exec'],
@@ -54,7 +54,7 @@ export function startCompat(addr: string, over: Partial<Config> = {}): Compat {
     },
   });
   const logger = createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream })] });
-  const built = createApp({ config, nomad, logger });
+  const built = createApp({ config, nomad, consul: null, logger });
   // every answer's body goes to the canary check too
   collectBodies(built.app);
   return { built, config, nomad, close: () => nomad.close() };

@@ -613,7 +613,7 @@ describe('passthrough to Nomad', () => {
   beforeAll(async () => {
     agent = new AgentNomad();
     url = await agent.listen();
-    const config = Object.freeze({ ...loadConfig({ env: {} }), nomad_addr: url, nomad_token: 'configured-token', nomad_timeout_ms: 300 });
+    const config = Object.freeze({ ...loadConfig({ env: {} }), consul: '', nomad_addr: url, nomad_token: 'configured-token', nomad_timeout_ms: 300 });
     const nomad = new NomadClient(config);
     pass = { app: collectedApp(config, nomad), nomad, config };
   });
