@@ -71,7 +71,8 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
 
   // keep the job-spec cache and the paused-job set fresh with blocking queries, so a warm
   // GET /v1/jobs costs one Nomad call and changes made through any path show at once
-  const stopWatches = [services.jobReads.startWatch(), services.pauseStore.startWatch()];
+  // and every dtleJobList entry (dtle's pause flag) fresh with one blocking query on Consul
+  const stopWatches = [services.jobReads.startWatch(), services.pauseStore.startWatch(), services.dtleState.startWatch()];
 
   let closing: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {

@@ -56,9 +56,15 @@ export function consulBaseUrl(cfg: Pick<ConsulClientConfig, 'consul' | 'consul_s
   return `${cfg.consul_ssl ? 'https' : 'http'}://${addr}`;
 }
 
-/** `/v1/kv/<key>` with each segment of the key percent-encoded (a `/` in the key stays a separator, as Consul stores it). */
+/**
+ * `/v1/kv/<key>` with each segment of the key percent-encoded (a `/` in the key stays a separator,
+ * as Consul stores it). A `.` or `..` segment would be resolved away by URL parsing (so that
+ * `dtle/../` became the root of the store): no such key is ever asked for.
+ */
 export function kvPath(key: string): string {
-  return '/v1/kv/' + key.split('/').map(encodeURIComponent).join('/');
+  const segments = key.split('/');
+  if (segments.some((s) => s === '.' || s === '..')) throw new ConsulError('http', 400, `not a usable Consul key: ${JSON.stringify(key)}`, '/v1/kv/');
+  return '/v1/kv/' + segments.map(encodeURIComponent).join('/');
 }
 
 interface ConsulCall {

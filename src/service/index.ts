@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics';
 import type { NomadClient } from '../nomad/client';
 import type { ConsulClient } from '../consul/client';
 import { DialectProbe } from './dialect';
+import { DtleStateStore } from './dtleState';
 import { JobPause } from './jobPause';
 import { JobReads } from './jobReads';
 import { JobWrites } from './jobWrites';
@@ -36,13 +37,16 @@ export interface Services {
   runtime: RuntimeService;
   /** the operator page's data */
   overview: Overview;
+  /** dtle's replication state in Consul */
+  dtleState: DtleStateStore;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const pauseStore = new PauseStore(deps);
   const jobReads = new JobReads({ ...deps, pauseStore });
   const dialect = new DialectProbe(deps);
-  const runtime = new RuntimeService({ ...deps, jobs: jobReads });
+  const dtleState = new DtleStateStore(deps);
+  const runtime = new RuntimeService({ ...deps, jobs: jobReads, dtleState });
   return {
     pauseStore,
     jobReads,
@@ -51,5 +55,6 @@ export function createServices(deps: ServiceDeps): Services {
     dialect,
     runtime,
     overview: new Overview({ nomad: deps.nomad, jobReads, runtime }),
+    dtleState,
   };
 }

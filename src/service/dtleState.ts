@@ -1,0 +1,245 @@
+/**
+ * dtle's replication state in Consul: each job's keys under its Nomad job Name, read in one
+ * recursive call (`dtle/<job>/?recurse`), and every job's `dtleJobList/<job>` entry (the pause
+ * flag) kept current by one blocking query on `dtleJobList/?recurse` (like the Nomad job watch),
+ * so a legacy list of any size costs Consul nothing. Reads never throw: Consul off, down, slow or
+ * answering garbage gives no state (logged once per streak, counted in /metrics), and the answers
+ * carry what Nomad gives. Writes (dtle's pause flag, the cleanup of a deleted job) throw ConsulError.
+ */
+import { LRUCache } from 'lru-cache';
+import type { Config } from '../config';
+import type { Logger } from '../logging';
+import type { ConsulClient } from '../consul/client';
+import { ConsulError } from '../consul/errors';
+import type { KvEntry } from '../consul/types';
+import {
+  DTLE_JOB_STATUS,
+  JOB_LIST_ROOT,
+  dtleStateOf,
+  dtleStatePrefix,
+  jobListItemOf,
+  jobListKey,
+  type DtleState,
+  type Indexed,
+  type JobListItem,
+} from '../translate/dtleState';
+import { etaOf } from '../translate/stats';
+import { FailureStreak, runWatch, type WatchOptions } from './watch';
+
+export interface DtleStateDeps {
+  config: Config;
+  consul: ConsulClient | null;
+  logger: Logger;
+}
+
+/** The watched dtleJobList entries count as current this long after the watch last answered (it answers at least every 5 minutes). */
+const WATCH_FRESH_MS = 6 * 60_000;
+/** DumpProgress readings kept per job for the copy rate */
+const READINGS_PER_JOB = 8;
+/** check-and-set attempts of a dtleJobList write racing another writer */
+const CAS_ATTEMPTS = 5;
+
+/** dtle's JobListItemV2 with every field at its zero value (what dtle's SaveJobInfo writes for a new entry). */
+function newJobListItem(jobName: string, status: string): Record<string, unknown> {
+  return {
+    job_id: jobName,
+    job_status: status,
+    topic: '',
+    job_create_time: '',
+    src_database_type: '',
+    dst_database_type: '',
+    src_addr_list: null,
+    dst_addr_list: null,
+    user: '',
+    job_steps: null,
+    allocation_status: null,
+  };
+}
+
+/** A job Name whose keys can be asked for (no empty name; no `.`/`..` segment, which URL parsing would resolve away). */
+export function usableJobName(name: string): boolean {
+  return name !== '' && !name.split('/').some((s) => s === '.' || s === '..');
+}
+
+interface Reading {
+  modifyIndex: number;
+  exec: number;
+  atMs: number;
+}
+
+export class DtleStateStore {
+  private readonly streak: FailureStreak;
+  /** dtleJobList/ as the watch last read it: entry by job Name */
+  private watched: { entries: Map<string, KvEntry>; index: string; at: number } | null = null;
+  /** DumpProgress values by job, each with the time it was first seen */
+  private readonly readings = new LRUCache<string, Reading[]>({ max: 10_000 });
+
+  constructor(private readonly deps: DtleStateDeps) {
+    this.streak = new FailureStreak(deps.logger, 'reading dtle state from Consul', '; answering without it');
+  }
+
+  /** Whether a Consul address is configured. */
+  get enabled(): boolean {
+    return this.deps.consul !== null;
+  }
+
+  /* ------------------------------------------------------------------ reads */
+
+  /**
+   * A job's state: one recursive read of `dtle/<job>/` and, when the watch is not current, one
+   * read of its dtleJobList entry, in parallel. Null when Consul is off or could not be read.
+   */
+  async read(jobName: string): Promise<DtleState | null> {
+    const consul = this.deps.consul;
+    if (consul === null || !usableJobName(jobName)) return null;
+    try {
+      const [{ entries }, entry] = await Promise.all([consul.kvList(dtleStatePrefix(jobName), 'consul.kv.state'), this.jobListEntry(jobName)]);
+      this.streak.succeeded();
+      const state = dtleStateOf(jobName, entries, entry);
+      if (state.unreadable.length > 0) this.deps.logger.warn('dtle state in Consul not in dtle\'s format; left out', { job: jobName, keys: state.unreadable });
+      return state;
+    } catch (e) {
+      this.streak.failed(e, { job: jobName });
+      return null;
+    }
+  }
+
+  /** The job's dtleJobList entry: the watch's when current, else read now (throws ConsulError). */
+  private async jobListEntry(jobName: string): Promise<KvEntry | null> {
+    const w = this.current();
+    if (w) return w.entries.get(jobName) ?? null;
+    const consul = this.deps.consul;
+    if (consul === null) return null;
+    return (await consul.kvGet(jobListKey(jobName), 'consul.kv.joblist')).entry;
+  }
+
+  private current(): { entries: Map<string, KvEntry>; index: string } | null {
+    return this.watched && Date.now() - this.watched.at < WATCH_FRESH_MS ? this.watched : null;
+  }
+
+  /**
+   * Names of the jobs whose dtleJobList entry says paused, from the watch; null when it is not
+   * current (Consul off or failing): then no job is shown paused by dtle's flag.
+   */
+  pausedNames(): ReadonlySet<string> | null {
+    const w = this.current();
+    if (!w) return null;
+    const out = new Set<string>();
+    for (const [name, e] of w.entries) if (jobListItemOf(e.value)?.job_status === DTLE_JOB_STATUS.paused) out.add(name);
+    return out;
+  }
+
+  /** Whether dtle's flag says the job is paused: the watch's answer, else one read (false when Consul cannot say). */
+  async pausedByDtle(jobName: string): Promise<boolean> {
+    if (!this.enabled || !usableJobName(jobName)) return false;
+    const names = this.pausedNames();
+    if (names) return names.has(jobName);
+    try {
+      const entry = await this.jobListEntry(jobName);
+      this.streak.succeeded();
+      return jobListItemOf(entry?.value ?? null)?.job_status === DTLE_JOB_STATUS.paused;
+    } catch (e) {
+      this.streak.failed(e, { job: jobName });
+      return false;
+    }
+  }
+
+  /** Keeps every dtleJobList entry current with a blocking query (one call per change, whatever the number of jobs). */
+  startWatch(opts: WatchOptions = {}): () => void {
+    const consul = this.deps.consul;
+    if (consul === null) return () => undefined;
+    const stop = runWatch(
+      'dtle job list (Consul)',
+      this.deps.logger,
+      async (index, wait) => {
+        try {
+          const { entries, meta } = await consul.kvList(JOB_LIST_ROOT, 'consul.kv.joblist.watch', { index, wait });
+          const byName = new Map<string, KvEntry>();
+          for (const e of entries) byName.set(e.key.slice(JOB_LIST_ROOT.length), e);
+          const next = meta.index ?? index;
+          this.watched = { entries: byName, index: next, at: Date.now() };
+          return next;
+        } catch (e) {
+          this.watched = null;
+          throw e;
+        }
+      },
+      opts,
+    );
+    return () => {
+      stop();
+      this.watched = null;
+    };
+  }
+
+  /* ------------------------------------------------------------------ the copy's progress */
+
+  /**
+   * The full copy's remaining time from the readings of DumpProgress seen so far (each new value
+   * with the time it was first seen); null until two readings give a rate.
+   */
+  etaOf(jobName: string, dump: Indexed<{ exec: number; total: number }>, nowMs = Date.now()): string | null {
+    let list = this.readings.get(jobName) ?? [];
+    const last = list.at(-1);
+    // a copy that starts over (fewer rows than before) starts the readings over
+    if (last && dump.value.exec < last.exec) list = [];
+    if (!list.some((r) => r.modifyIndex === dump.modifyIndex)) {
+      list = [...list, { modifyIndex: dump.modifyIndex, exec: dump.value.exec, atMs: nowMs }].slice(-READINGS_PER_JOB);
+      this.readings.set(jobName, list);
+    }
+    const first = list[0];
+    const newest = list.at(-1);
+    if (!first || !newest || first === newest) return null;
+    return etaOf(first, { exec: newest.exec, total: dump.value.total, atMs: newest.atMs });
+  }
+
+  /* ------------------------------------------------------------------ writes */
+
+  /**
+   * Sets the job's dtleJobList job_status as dtle's PauseJobV2/ResumeJobV2 do (the rest of the entry
+   * kept; a new entry as dtle writes one), with check-and-set on the entry read. Returns the status
+   * it had ('' when none). Throws ConsulError.
+   */
+  async setJobStatus(jobName: string, status: string): Promise<string> {
+    const consul = this.requireConsul();
+    const key = jobListKey(jobName);
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const { entry } = await consul.kvGet(key, 'consul.kv.joblist');
+      let item: JobListItem | null = null;
+      if (entry) {
+        item = jobListItemOf(entry.value);
+        if (item === null) throw new ConsulError('malformed', 200, `${key} holds no dtle JobListItemV2; not overwritten`, key);
+      }
+      const previous = item?.job_status ?? '';
+      const next = item ? { ...item, job_id: item.job_id ?? jobName, job_status: status } : newJobListItem(jobName, status);
+      if (await consul.kvPut(key, JSON.stringify(next), 'consul.kv.joblist.write', entry?.modifyIndex ?? 0)) {
+        this.noteWritten(jobName, key, next);
+        return previous;
+      }
+    }
+    throw new ConsulError('http', 409, `${key} kept changing under ${CAS_ATTEMPTS} check-and-set writes`, key);
+  }
+
+  /** The watch's view follows a write through this service at once (its next answer confirms it). */
+  private noteWritten(jobName: string, key: string, item: Record<string, unknown> | null): void {
+    const w = this.watched;
+    if (!w) return;
+    if (item === null) w.entries.delete(jobName);
+    else w.entries.set(jobName, { key, value: Buffer.from(JSON.stringify(item)), createIndex: 0, modifyIndex: 0 });
+  }
+
+  /** Removes the job's state as dtle's DestroyJob does: `dtle/<job>/` (recursive) and `dtleJobList/<job>`. Throws ConsulError. */
+  async destroy(jobName: string): Promise<void> {
+    const consul = this.requireConsul();
+    if (!usableJobName(jobName)) return;
+    await consul.kvDelete(dtleStatePrefix(jobName), 'consul.kv.state.delete', { recurse: true });
+    await consul.kvDelete(jobListKey(jobName), 'consul.kv.joblist.delete');
+    this.noteWritten(jobName, jobListKey(jobName), null);
+    this.readings.delete(jobName);
+  }
+
+  private requireConsul(): ConsulClient {
+    if (this.deps.consul === null) throw new ConsulError('unreachable', 0, 'no Consul address is configured (consul)', '');
+    return this.deps.consul;
+  }
+}
