@@ -24,7 +24,7 @@ import {
   type JobListItem,
 } from '../translate/dtleState';
 import { etaOf } from '../translate/stats';
-import { FailureStreak, runWatch, type WatchOptions } from './watch';
+import { FailureStreak, runValueWatch, type WatchOptions } from './watch';
 
 export interface DtleStateDeps {
   config: Config;
@@ -148,28 +148,21 @@ export class DtleStateStore {
   startWatch(opts: WatchOptions = {}): () => void {
     const consul = this.deps.consul;
     if (consul === null) return () => undefined;
-    const stop = runWatch(
+    return runValueWatch(
       'dtle job list (Consul)',
       this.deps.logger,
       async (index, wait) => {
-        try {
-          const { entries, meta } = await consul.kvList(JOB_LIST_ROOT, 'consul.kv.joblist.watch', { index, wait });
-          const byName = new Map<string, KvEntry>();
-          for (const e of entries) byName.set(e.key.slice(JOB_LIST_ROOT.length), e);
-          const next = meta.index ?? index;
-          this.watched = { entries: byName, index: next, at: Date.now() };
-          return next;
-        } catch (e) {
-          this.watched = null;
-          throw e;
-        }
+        const { entries, meta } = await consul.kvList(JOB_LIST_ROOT, 'consul.kv.joblist.watch', { index, wait });
+        const byName = new Map<string, KvEntry>();
+        for (const e of entries) byName.set(e.key.slice(JOB_LIST_ROOT.length), e);
+        const next = meta.index ?? index;
+        return { value: { entries: byName, index: next, at: Date.now() }, index: next };
+      },
+      (value) => {
+        this.watched = value;
       },
       opts,
     );
-    return () => {
-      stop();
-      this.watched = null;
-    };
   }
 
   /* ------------------------------------------------------------------ the copy's progress */

@@ -80,3 +80,36 @@ export function runWatch(
     stopped = true;
   };
 }
+
+/**
+ * A watch that keeps one value current: `read` makes one blocking call and answers the value and
+ * the index it was read at; `keep` is given each value, and null while the watch fails and once it
+ * stops (so a stale value is never served). Returns a function that stops it.
+ */
+export function runValueWatch<T>(
+  name: string,
+  logger: Logger,
+  read: (index: string, wait: string) => Promise<{ value: T; index: string }>,
+  keep: (value: T | null) => void,
+  opts: WatchOptions = {},
+): () => void {
+  const stop = runWatch(
+    name,
+    logger,
+    async (index, wait) => {
+      try {
+        const r = await read(index, wait);
+        keep(r.value);
+        return r.index;
+      } catch (e) {
+        keep(null);
+        throw e;
+      }
+    },
+    opts,
+  );
+  return () => {
+    stop();
+    keep(null);
+  };
+}

@@ -114,36 +114,31 @@ function maskedConfigOf(text: string): JsonObject | null {
   }
 }
 
+function indexed<T>(value: T | null, modifyIndex: number): Indexed<T> | null {
+  return value === null ? null : { value, modifyIndex };
+}
+
 /** The state of a job from what `dtle/<job>/?recurse` found and its dtleJobList entry (null when absent). */
 export function dtleStateOf(jobName: string, entries: readonly KvEntry[], jobListEntry: KvEntry | null): DtleState {
   const prefix = dtleStatePrefix(jobName);
   const state: DtleState = { gtid: null, binlog: null, stage: null, dumpProgress: null, natsAddr: null, sourceType: null, config: null, jobList: null, unreadable: [] };
-  const unreadable = (key: string) => state.unreadable.push(key);
   for (const e of entries) {
     if (!e.key.startsWith(prefix)) continue;
-    const part = e.key.slice(prefix.length);
     const text = e.value?.toString('utf8') ?? '';
-    const at = <T>(value: T): Indexed<T> => ({ value, modifyIndex: e.modifyIndex });
-    switch (part) {
+    let ok = true;
+    switch (e.key.slice(prefix.length)) {
       case 'Gtid':
-        state.gtid = text === '' ? null : at(text);
+        state.gtid = indexed(text === '' ? null : text, e.modifyIndex);
         break;
-      case 'BinlogFilePos': {
-        const pos = binlogPosOf(text);
-        if (pos) state.binlog = at(pos);
-        else unreadable(e.key);
+      case 'BinlogFilePos':
+        ok = (state.binlog = indexed(binlogPosOf(text), e.modifyIndex)) !== null;
         break;
-      }
       case 'JobStage':
-        state.stage = stageOfText(text);
-        if (state.stage === null) unreadable(e.key);
+        ok = (state.stage = stageOfText(text)) !== null;
         break;
-      case 'DumpProgress': {
-        const p = dumpProgressOf(text);
-        if (p) state.dumpProgress = at(p);
-        else unreadable(e.key);
+      case 'DumpProgress':
+        ok = (state.dumpProgress = indexed(dumpProgressOf(text), e.modifyIndex)) !== null;
         break;
-      }
       case 'NatsAddr':
         state.natsAddr = text;
         break;
@@ -151,16 +146,16 @@ export function dtleStateOf(jobName: string, entries: readonly KvEntry[], jobLis
         state.sourceType = text;
         break;
       case 'Config':
-        state.config = maskedConfigOf(text);
-        if (state.config === null) unreadable(e.key);
+        ok = (state.config = maskedConfigOf(text)) !== null;
         break;
       default:
         break;
     }
+    if (!ok) state.unreadable.push(e.key);
   }
   if (jobListEntry) {
     state.jobList = jobListItemOf(jobListEntry.value);
-    if (state.jobList === null) unreadable(jobListEntry.key);
+    if (state.jobList === null) state.unreadable.push(jobListEntry.key);
   }
   return state;
 }
