@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Provides a pinned, real HashiCorp Nomad 1.x agent binary (and, optionally,
-# the dtle task-driver plugin) for the end-to-end test tier.
+# Provides a pinned, real HashiCorp Nomad 1.x agent binary for the end-to-end
+# test tier (the dtle plugin comes from scripts/dtle.sh, Consul from
+# scripts/consul.sh).
 #
 # Usage:
 #   scripts/nomad.sh path          print the absolute path of a nomad binary of
 #                                  the pinned version (built and cached if needed)
-#   scripts/nomad.sh dtle-plugin   print the absolute path of the dtle Nomad
-#                                  plugin binary (built and cached if needed)
+#   scripts/nomad.sh dtle-plugin   the same as `scripts/dtle.sh path`: the dtle
+#                                  plugin built from dtle's source (see there)
 #   scripts/nomad.sh check         start a throw-away `nomad agent -dev` bound to
 #                                  127.0.0.1 (with the dtle plugin if it is
 #                                  already cached), query it, stop it
@@ -37,12 +38,6 @@
 # Nomad's own no-cgo builds. Set DTLE_COMPAT_NOMAD_CGO=1 to build with cgo
 # (needs a C compiler; adds the exec driver) — that is a separate cache entry.
 #
-# dtle-plugin: dtle's tags are not semantic versions, so the plugin can only
-# come from the proxy as a v0.0.0 pseudo-version, and the proxy here serves
-# none (403 "This module version is not available" for every tag's commit):
-# the subcommand then exits non-zero. Where the module is served, the build
-# needs cgo and -checklinkname=0 (see build_dtle).
-#
 # A dev agent for tests: pass `-bind 127.0.0.1`, and deny the cloud
 # fingerprinters (see check_agent): with AWS_CA_BUNDLE set, env_aws makes
 # the agent exit at start-up.
@@ -53,9 +48,13 @@
 #                                  build against (default: the release commit's
 #                                  pseudo-version, else a known fallback)
 #   DTLE_COMPAT_NOMAD_CGO          1 to build with cgo (default 0)
-#   DTLE_COMPAT_DTLE_VERSION       dtle version for `dtle-plugin`
+#   DTLE_COMPAT_DTLE_VERSION       dtle version for `dtle-plugin` and `check`
 #   DTLE_COMPAT_CACHE              cache folder (default $HOME/.cache/dtle-compat)
 set -euo pipefail
+
+LOG_TAG=nomad.sh
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 NOMAD_VERSION="1.11.3"
 DTLE_VERSION="4.23.04.3"
@@ -65,7 +64,6 @@ NOMAD_VERSION="${NOMAD_VERSION#v}"
 DTLE_VERSION="${DTLE_COMPAT_DTLE_VERSION:-$DTLE_VERSION}"
 DTLE_VERSION="${DTLE_VERSION#v}"
 NOMAD_CGO="${DTLE_COMPAT_NOMAD_CGO:-0}"
-CACHE_DIR="${DTLE_COMPAT_CACHE:-$HOME/.cache/dtle-compat}"
 
 # Published pseudo-versions of github.com/hashicorp/nomad/api to use when the
 # proxy lacks the one of the release commit itself. Chosen by comparing the
@@ -82,95 +80,8 @@ nomad_api_fallback() {
   esac
 }
 
-log() { printf '[nomad.sh] %s\n' "$*" >&2; }
-die() { printf '[nomad.sh] error: %s\n' "$*" >&2; exit 1; }
-
 usage() {
   sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
-}
-
-have() { command -v "$1" >/dev/null 2>&1; }
-
-# Value of a string field in `go mod download -json` output (stdin).
-json_field() {
-  sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" | head -n 1
-}
-
-# Downloads module@version; prints the -json document on stdout.
-go_mod_download() {
-  local out
-  if ! out="$(go mod download -json "$1@$2" 2>&1)"; then
-    printf '%s\n' "$out" >&2
-    return 1
-  fi
-  printf '%s\n' "$out"
-}
-
-# Prints the replace directives of a go.mod file, one per line, in the
-# `old[@v]=new[@v]` form that `go mod edit -replace` takes.
-gomod_replaces() {
-  awk '
-    { sub(/[ \t]*\/\/.*/, "") }
-    /^[ \t]*replace[ \t]*\([ \t]*$/ { inblock = 1; next }
-    inblock && /^[ \t]*\)/ { inblock = 0; next }
-    inblock && /=>/ { emit($0); next }
-    /^[ \t]*replace[ \t]/ && /=>/ { line = $0; sub(/^[ \t]*replace[ \t]+/, "", line); emit(line) }
-    function emit(s,    parts, l, r, nl, nr) {
-      split(s, parts, "=>")
-      nl = split(parts[1], l, /[ \t]+/); nr = split(parts[2], r, /[ \t]+/)
-      # split() on a leading blank gives an empty first field; compact them
-      s = ""; for (i = 1; i <= nl; i++) if (l[i] != "") s = s (s == "" ? "" : "@") l[i]
-      t = ""; for (i = 1; i <= nr; i++) if (r[i] != "") t = t (t == "" ? "" : "@") r[i]
-      gsub(/"/, "", s); gsub(/"/, "", t)
-      print s "=" t
-    }
-  ' "$1"
-}
-
-# Prints the `go` directive of a go.mod file.
-gomod_go_version() {
-  sed -n 's/^go[[:space:]]\{1,\}\([0-9][0-9.]*\).*/\1/p' "$1" | head -n 1
-}
-
-# Builds a wrapper module in $1 that requires $2@$3 ($3 with its leading v)
-# and carries the replace
-# directives of that module's go.mod. Local-path replacements are handed to
-# the function named by $4 (called with the old module path and the module's
-# -json document file); it prints the published `module@version` to use
-# instead, or fails.
-make_wrapper() {
-  local dir="$1" mod="$2" ver="$3" local_cb="$4"
-  local json gomod gover rep old new target
-  json="$dir/module.json"
-  go_mod_download "$mod" "$ver" >"$json" || die "cannot download $mod@$ver from the Go module proxy"
-  gomod="$(json_field GoMod <"$json")"
-  [ -n "$gomod" ] && [ -f "$gomod" ] || die "no go.mod for $mod@$ver"
-  gover="$(gomod_go_version "$gomod")"
-  cat >"$dir/go.mod" <<EOF
-module dtle-compat.local/build-wrapper
-
-go ${gover:-1.21}
-
-require $mod $ver
-EOF
-  while IFS= read -r rep; do
-    [ -n "$rep" ] || continue
-    old="${rep%%=*}"
-    new="${rep#*=}"
-    case "$new" in
-      ./* | ../* | /*)
-        target="$("$local_cb" "${old%@*}" "$json")" ||
-          die "$mod@$ver replaces ${old%@*} with the local path $new, and no published version could stand in for it"
-        log "replace ${old%@*} (local $new in $mod) => $target"
-        go mod edit -replace="${old%@*}=$target" "$dir/go.mod"
-        ;;
-      *)
-        go mod edit -replace="$old=$new" "$dir/go.mod"
-        ;;
-    esac
-  done < <(gomod_replaces "$gomod")
-  log "wrapper go.mod:"
-  sed 's/^/    /' "$dir/go.mod" >&2
 }
 
 # --- Nomad ---------------------------------------------------------------
@@ -249,7 +160,7 @@ build_nomad() {
   mv -f "$tmp_out/nomad" "$dest_dir/nomad"
   rm -rf "$work" "$tmp_out"
   trap - EXIT
-  log "built $dest_dir/nomad in $(($(date +%s) - start))s ($(du -h "$dest_dir/nomad" | cut -f1))"
+  log "built $dest_dir/nomad in $(elapsed "$start")s ($(du -h "$dest_dir/nomad" | cut -f1))"
 }
 
 nomad_path() {
@@ -276,109 +187,6 @@ ensure_nomad() {
     return 0
   fi
   build_nomad "$(dirname "$1")"
-}
-
-# Runs "${@:2}" holding an exclusive lock on file $1 (when flock exists), so
-# that concurrent callers wait for one build instead of racing.
-with_lock() {
-  local lockfile="$1"
-  shift
-  mkdir -p "$(dirname "$lockfile")"
-  if have flock; then
-    exec 9>"$lockfile"
-    flock 9
-    "$@"
-    exec 9>&-
-  else
-    "$@"
-  fi
-}
-
-# --- dtle plugin ---------------------------------------------------------
-#
-# dtle's release tags (v4.23.04.3, ...) are not semantic versions and its
-# module path has no /v4 suffix, so the Go module proxy can only serve its
-# commits as v0.0.0 pseudo-versions. These are the pseudo-versions of the
-# tagged commits (commit time in UTC, 12-hex commit prefix).
-dtle_pseudo_version() {
-  case "$1" in
-    4.23.04.3) echo "v0.0.0-20230817061545-0645b247ac54" ;;
-    4.22.11.4) echo "v0.0.0-20230224102020-6bba6dc9edf0" ;;
-    4.22.07.2) echo "v0.0.0-20220906053642-a1532de8e94f" ;;
-    *) return 1 ;;
-  esac
-}
-
-# dtle's go.mod only replaces modules with published forks; a local-path
-# replacement would have no published stand-in.
-dtle_local_replace() {
-  return 1
-}
-
-# Prints the module version of dtle $DTLE_VERSION that the proxy serves.
-dtle_module_version() {
-  local c out candidates=()
-  case "$DTLE_VERSION" in
-    0.0.0-*) candidates+=("v$DTLE_VERSION") ;;
-    *)
-      if out="$(dtle_pseudo_version "$DTLE_VERSION")"; then candidates+=("$out"); fi
-      # a proxy that can reach the origin resolves the tag itself
-      candidates+=("v$DTLE_VERSION")
-      ;;
-  esac
-  for c in "${candidates[@]}"; do
-    if out="$(go mod download -json "github.com/actiontech/dtle@$c" 2>&1)"; then
-      printf '%s\n' "$out" | json_field Version
-      return 0
-    fi
-    log "github.com/actiontech/dtle@$c: $(printf '%s\n' "$out" | json_field Error | head -c 300)"
-  done
-  return 1
-}
-
-build_dtle() {
-  local dest_dir="$1" work tmp_out start modver
-  have go || die "Go is not installed: cannot build the dtle plugin"
-  modver="$(dtle_module_version)" ||
-    die "the Go module proxy serves no version of github.com/actiontech/dtle for dtle $DTLE_VERSION, so the dtle plugin cannot be built here (set DTLE_COMPAT_DTLE_VERSION to another tag or to a published 0.0.0-<time>-<commit> pseudo-version)"
-  mkdir -p "$dest_dir"
-  work="$(mktemp -d -t dtle-compat-dtle.XXXXXX)"
-  tmp_out="$(mktemp -d "$dest_dir/.build.XXXXXX")"
-  # shellcheck disable=SC2064
-  trap "rm -rf '$work' '$tmp_out'" EXIT
-  start="$(date +%s)"
-  log "building the dtle plugin $DTLE_VERSION ($modver) from the Go module proxy"
-  make_wrapper "$work" github.com/actiontech/dtle "$modver" dtle_local_replace
-  (
-    cd "$work"
-    # dtle links the Oracle driver (godror) through cgo.
-    export GOFLAGS="-mod=mod ${GOFLAGS:-}" GOWORK=off CGO_ENABLED=1
-    # -checklinkname=0: dtle's TiDB fork (util/printer) links to
-    # runtime.buildVersion, which Go >= 1.23 refuses by default.
-    go build -trimpath -ldflags "-s -w -checklinkname=0" -o "$tmp_out/dtle" github.com/actiontech/dtle/cmd/nomad-plugin
-  ) || die "building the dtle plugin $DTLE_VERSION failed (see the errors above)"
-  mv -f "$tmp_out/dtle" "$dest_dir/dtle"
-  rm -rf "$work" "$tmp_out"
-  trap - EXIT
-  log "built $dest_dir/dtle in $(($(date +%s) - start))s ($(du -h "$dest_dir/dtle" | cut -f1))"
-}
-
-dtle_path() {
-  local bin="$CACHE_DIR/dtle-$DTLE_VERSION/dtle"
-  if [ -x "$bin" ]; then
-    log "using cached $bin"
-  else
-    with_lock "$CACHE_DIR/.dtle-$DTLE_VERSION.lock" ensure_dtle "$bin"
-  fi
-  realpath "$bin"
-}
-
-ensure_dtle() {
-  if [ -x "$1" ]; then
-    log "using $1 (built meanwhile by another process)"
-    return 0
-  fi
-  build_dtle "$(dirname "$1")"
 }
 
 # --- check ---------------------------------------------------------------
@@ -486,7 +294,7 @@ for name in sorted(d):
 
 case "${1:-}" in
   path) nomad_path ;;
-  dtle-plugin) dtle_path ;;
+  dtle-plugin) exec bash "$(dirname "$0")/dtle.sh" path "$DTLE_VERSION" ;;
   check) check_agent ;;
   version) echo "$NOMAD_VERSION" ;;
   -h | --help | help) usage ;;

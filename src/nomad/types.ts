@@ -44,14 +44,31 @@ export const TaskGroup = z.looseObject({
 });
 export type TaskGroup = z.infer<typeof TaskGroup>;
 
+/** The fields a job and its list stub (structs.JobListStub) share. */
+const jobHead = {
+  ID: z.string(),
+  Name: str,
+  Namespace: str,
+  Type: str,
+  Status: str,
+  StatusDescription: str,
+  Stop: bool,
+  SubmitTime: Int64.nullish(),
+  CreateIndex: num,
+  ModifyIndex: num,
+  JobModifyIndex: num,
+};
+
 export const Job = z.looseObject({
-  ID: z.string(), Name: str, Namespace: str, Region: str, Type: str, Priority: num,
+  ...jobHead,
+  Region: str,
+  Priority: num,
+  Version: num,
+  Meta: strMap,
   Datacenters: z.array(z.string()).nullish().transform((v) => v ?? []),
   Constraints: z.array(Constraint).nullish().transform((v) => v ?? null),
   Affinities: z.array(Affinity).nullish().transform((v) => v ?? null),
   TaskGroups: z.array(TaskGroup).nullish().transform((v) => v ?? []),
-  Meta: strMap, Status: str, StatusDescription: str, Stop: bool, Version: num,
-  SubmitTime: Int64.nullish(), CreateIndex: num, ModifyIndex: num, JobModifyIndex: num,
 });
 export type Job = z.infer<typeof Job>;
 /**
@@ -75,9 +92,9 @@ export const JobSummary = z.looseObject({
 export type JobSummary = z.infer<typeof JobSummary>;
 
 export const JobListStub = z.looseObject({
-  ID: z.string(), Name: str, Namespace: str, Type: str, Status: str, StatusDescription: str,
-  Stop: bool, Meta: strMap.optional(), JobSummary: JobSummary.nullish(), CreateIndex: num,
-  ModifyIndex: num, JobModifyIndex: num, SubmitTime: Int64.nullish(),
+  ...jobHead,
+  Meta: strMap.optional(),
+  JobSummary: JobSummary.nullish(),
 });
 export type JobListStub = z.infer<typeof JobListStub>;
 export const JobList = z.array(JobListStub).nullish().transform((v) => v ?? []);
