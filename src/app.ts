@@ -6,6 +6,7 @@ import { redactText } from './logging';
 import { Metrics } from './metrics';
 import { NomadClient } from './nomad/client';
 import type { ConsulClient } from './consul/client';
+import { ConsulError, legacyStatusOfConsul } from './consul/errors';
 import { NomadError, legacyStatusOf } from './nomad/errors';
 import { StringValue } from './nomad/types';
 import { LegacyHttpError } from './legacy/errors';
@@ -110,6 +111,11 @@ export function createApp(deps: AppDeps): BuiltApp {
       const status = legacyStatusOf(err);
       logger.warn('nomad call failed', { request_id: id, path: req.path, kind: err.kind, upstream_status: err.status, reason: err.reason });
       return sendText(res, status, err.reason);
+    }
+    // a write of dtle's state (its pause flag) that Consul refused or did not answer
+    if (err instanceof ConsulError) {
+      logger.warn('consul call failed', { request_id: id, path: req.path, kind: err.kind, upstream_status: err.status, reason: err.reason });
+      return sendText(res, legacyStatusOfConsul(err), err.reason);
     }
     const e = err as { type?: unknown; status?: unknown; message?: unknown };
     if (e && e.type === 'entity.too.large') return sendText(res, 413, `request body too large (limit ${config.body_limit})`);

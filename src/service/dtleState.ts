@@ -61,6 +61,11 @@ export function usableJobName(name: string): boolean {
   return name !== '' && !name.split('/').some((s) => s === '.' || s === '..');
 }
 
+/** dtleJobList entries by job Name. */
+function byJobName(entries: readonly KvEntry[]): Map<string, KvEntry> {
+  return new Map(entries.map((e) => [e.key.slice(JOB_LIST_ROOT.length), e]));
+}
+
 interface Reading {
   modifyIndex: number;
   exec: number;
@@ -71,6 +76,8 @@ export class DtleStateStore {
   private readonly streak: FailureStreak;
   /** dtleJobList/ as the watch last read it: entry by job Name */
   private watched: { entries: Map<string, KvEntry>; index: string; at: number } | null = null;
+  /** a watch runs (current or retrying) */
+  private watching = false;
   /** DumpProgress values by job, each with the time it was first seen */
   private readonly readings = new LRUCache<string, Reading[]>({ max: 10_000 });
 
@@ -118,22 +125,38 @@ export class DtleStateStore {
   }
 
   /**
-   * Names of the jobs whose dtleJobList entry says paused, from the watch; null when it is not
-   * current (Consul off or failing): then no job is shown paused by dtle's flag.
+   * Names of the jobs whose dtleJobList entry says paused: from the watch when it is current;
+   * where no watch runs (a check, a test), one recursive read of dtleJobList/; null when neither
+   * answers (Consul off or failing: then no job is shown paused by dtle's flag, and a failing
+   * Consul is not asked again on every list while its watch retries).
    */
-  pausedNames(): ReadonlySet<string> | null {
+  async pausedNames(): Promise<ReadonlySet<string> | null> {
     const w = this.current();
-    if (!w) return null;
+    const consul = this.deps.consul;
+    let entries: Iterable<[string, KvEntry]>;
+    if (w) entries = w.entries;
+    else if (this.watching || consul === null) return null;
+    else {
+      try {
+        entries = byJobName((await consul.kvList(JOB_LIST_ROOT, 'consul.kv.joblist')).entries);
+        this.streak.succeeded();
+      } catch (e) {
+        this.streak.failed(e);
+        return null;
+      }
+    }
     const out = new Set<string>();
-    for (const [name, e] of w.entries) if (jobListItemOf(e.value)?.job_status === DTLE_JOB_STATUS.paused) out.add(name);
+    for (const [name, e] of entries) if (jobListItemOf(e.value)?.job_status === DTLE_JOB_STATUS.paused) out.add(name);
     return out;
   }
 
-  /** Whether dtle's flag says the job is paused: the watch's answer, else one read (false when Consul cannot say). */
+  /** Whether dtle's flag says the job is paused: the watch's answer, else (no watch runs) one read; false when Consul cannot say. */
   async pausedByDtle(jobName: string): Promise<boolean> {
     if (!this.enabled || !usableJobName(jobName)) return false;
-    const names = this.pausedNames();
-    if (names) return names.has(jobName);
+    const w = this.current();
+    if (w) return jobListItemOf(w.entries.get(jobName)?.value ?? null)?.job_status === DTLE_JOB_STATUS.paused;
+    // the watch is retrying a failing Consul: a job read does not wait for it too
+    if (this.watching) return false;
     try {
       const entry = await this.jobListEntry(jobName);
       this.streak.succeeded();
@@ -148,21 +171,24 @@ export class DtleStateStore {
   startWatch(opts: WatchOptions = {}): () => void {
     const consul = this.deps.consul;
     if (consul === null) return () => undefined;
-    return runValueWatch(
+    this.watching = true;
+    const stop = runValueWatch(
       'dtle job list (Consul)',
       this.deps.logger,
       async (index, wait) => {
         const { entries, meta } = await consul.kvList(JOB_LIST_ROOT, 'consul.kv.joblist.watch', { index, wait });
-        const byName = new Map<string, KvEntry>();
-        for (const e of entries) byName.set(e.key.slice(JOB_LIST_ROOT.length), e);
         const next = meta.index ?? index;
-        return { value: { entries: byName, index: next, at: Date.now() }, index: next };
+        return { value: { entries: byJobName(entries), index: next, at: Date.now() }, index: next };
       },
       (value) => {
         this.watched = value;
       },
       opts,
     );
+    return () => {
+      stop();
+      this.watching = false;
+    };
   }
 
   /* ------------------------------------------------------------------ the copy's progress */

@@ -43,15 +43,15 @@ export interface Services {
 
 export function createServices(deps: ServiceDeps): Services {
   const pauseStore = new PauseStore(deps);
-  const jobReads = new JobReads({ ...deps, pauseStore });
-  const dialect = new DialectProbe(deps);
   const dtleState = new DtleStateStore(deps);
+  const jobReads = new JobReads({ ...deps, pauseStore, dtleState });
+  const dialect = new DialectProbe(deps);
   const runtime = new RuntimeService({ ...deps, jobs: jobReads, dtleState });
   return {
     pauseStore,
     jobReads,
     jobWrites: new JobWrites({ ...deps, reads: jobReads, dialect, pauseStore }),
-    jobPause: new JobPause({ ...deps, reads: jobReads, pauseStore }),
+    jobPause: new JobPause({ ...deps, reads: jobReads, pauseStore, dialect, dtleState }),
     dialect,
     runtime,
     overview: new Overview({ nomad: deps.nomad, jobReads, runtime }),

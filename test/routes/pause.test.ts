@@ -27,7 +27,7 @@ interface RawJob {
 
 let h: Harness;
 beforeEach(async () => {
-  h = await startHarness();
+  h = await startHarness({ pause_mechanism: 'emulate' });
 });
 afterEach(async () => {
   await h.close();

@@ -27,9 +27,9 @@ afterEach(async () => {
 });
 
 const put = (key: string, value: string) => consul.kv.put(key, Buffer.from(value));
-const until = async (ok: () => boolean) => {
-  for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(ok()).toBe(true);
+const untilAsync = async (ok: () => Promise<boolean>) => {
+  for (let i = 0; i < 200 && !(await ok()); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(await ok()).toBe(true);
 };
 
 describe('read', () => {
@@ -69,14 +69,22 @@ describe('the dtleJobList watch', () => {
   it('keeps every entry current with one blocking query: the paused set without a call per job', async () => {
     put('dtleJobList/a', '{"job_id":"a","job_status":"paused"}');
     put('dtleJobList/b', '{"job_id":"b","job_status":"non-paused"}');
-    expect(store.pausedNames()).toBeNull();
+    // no watch: one recursive read of dtleJobList/ per question
+    consul.resetCalls();
+    expect([...((await store.pausedNames()) ?? [])]).toEqual(['a']);
+    expect(consul.calls.map((c) => `${c.path}?${c.query}`)).toEqual(['/v1/kv/dtleJobList/?recurse=']);
     const stop = store.startWatch({ wait: '2s' });
+    let names: ReadonlySet<string> | null = null;
+    const poll = async () => {
+      names = await store.pausedNames();
+      return names;
+    };
     try {
-      await until(() => store.pausedNames()?.has('a') === true);
-      expect([...(store.pausedNames() ?? [])]).toEqual(['a']);
+      await untilAsync(async () => (await poll())?.has('a') === true);
       put('dtleJobList/b', '{"job_id":"b","job_status":"paused"}');
-      await until(() => store.pausedNames()?.size === 2);
+      await untilAsync(async () => (await poll())?.size === 2);
       consul.resetCalls();
+      expect([...((await store.pausedNames()) ?? [])].sort()).toEqual(['a', 'b']);
       expect(await store.pausedByDtle('b')).toBe(true);
       expect(await store.read('b')).toMatchObject({ jobList: { job_status: 'paused' } });
       // the job's own keys are read; its dtleJobList entry comes from the watch
@@ -84,7 +92,23 @@ describe('the dtleJobList watch', () => {
     } finally {
       stop();
     }
-    expect(store.pausedNames()).toBeNull();
+    // the watch stopped: back to one read per question
+    consul.resetCalls();
+    expect((await store.pausedNames())?.size).toBe(2);
+    expect(consul.calls).toHaveLength(1);
+  });
+
+  it('while the watch retries a failing Consul, a list does not ask Consul too: no job is paused by the flag', async () => {
+    const stop = store.startWatch({ wait: '2s', retryMs: 10_000 });
+    try {
+      await consul.goAway();
+      await untilAsync(async () => (await store.pausedNames()) === null);
+      consul.resetCalls();
+      expect(await store.pausedNames()).toBeNull();
+      expect(await store.pausedByDtle('a')).toBe(false);
+    } finally {
+      stop();
+    }
   });
 });
 
