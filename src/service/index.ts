@@ -50,7 +50,7 @@ export function createServices(deps: ServiceDeps): Services {
   return {
     pauseStore,
     jobReads,
-    jobWrites: new JobWrites({ ...deps, reads: jobReads, dialect, pauseStore }),
+    jobWrites: new JobWrites({ ...deps, reads: jobReads, dialect, pauseStore, dtleState }),
     jobPause: new JobPause({ ...deps, reads: jobReads, pauseStore, dialect, dtleState }),
     dialect,
     runtime,

@@ -12,17 +12,25 @@ import { BodyError, parseRegisterBody } from '../legacy/schema';
 import { TranslateError } from '../translate/config';
 import { hasMaskedSecret } from '../translate/mask';
 import { legacyToNomadJob, type NomadJobWrite } from '../translate/job';
+import type { Logger } from '../logging';
 import type { DialectProbe } from './dialect';
 import type { JobReads } from './jobReads';
 import type { PauseStore } from './pauseStore';
+import type { DtleStateStore } from './dtleState';
+import { DtleCleanup } from './dtleCleanup';
 
 export interface JobWritesDeps {
   config: Config;
   nomad: NomadClient;
+  logger: Logger;
   reads: JobReads;
   dialect: DialectProbe;
   pauseStore: PauseStore;
+  dtleState: DtleStateStore;
 }
+
+/** The query meta of an answer made without a Nomad write. */
+const NO_META: QueryMeta = { index: null, knownLeader: null, lastContact: null };
 
 /** 2.x's JobResponse from a Nomad write answer. */
 export function legacyJobResponse(index: number): LegacyJobResponse {
@@ -42,7 +50,11 @@ export interface LegacyValidateResponse {
 }
 
 export class JobWrites {
-  constructor(private readonly deps: JobWritesDeps) {}
+  private readonly cleanup: DtleCleanup;
+
+  constructor(private readonly deps: JobWritesDeps) {
+    this.cleanup = new DtleCleanup({ ...deps, enabled: deps.config.delete_consul_state });
+  }
 
   /** Turns a legacy body into the Nomad job to write; a BodyError or TranslateError naming the field when it cannot. */
   async translate(body: unknown, scope: Scope, pathId?: string): Promise<{ job: NomadJobWrite; enforceIndex: boolean; jobModifyIndex: number | null }> {
@@ -82,10 +94,22 @@ export class JobWrites {
     return writeAnswer(data.Index ?? data.JobModifyIndex, meta);
   }
 
-  /** DELETE /v1/job/{ID}: deregisters (purges when configured) a dtle job. */
+  /**
+   * DELETE /v1/job/{ID}: deregisters (purges when configured) a dtle job, then removes its dtle
+   * state from Consul (DtleCleanup: once its tasks stopped, never before a paused job's saved spec
+   * is gone). A DELETE that finds the job gone retries a cleanup an earlier one could not finish.
+   */
   async delete(id: string, scope: Scope): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
-    const current = await this.deps.reads.get(id, scope);
+    let current;
+    try {
+      current = await this.deps.reads.get(id, scope);
+    } catch (e) {
+      if (e instanceof LegacyHttpError && e.status === 404 && (await this.cleanup.retry(id))) return { response: legacyJobResponse(0), meta: NO_META };
+      throw e;
+    }
     let answer = { response: legacyJobResponse(current.paused?.modifyIndex ?? 0), meta: current.meta };
+    const name = current.raw?.Name || current.paused?.spec.Name || id;
+    const running = current.raw !== null ? await this.cleanup.running(id, scope) : [];
     if (current.raw !== null) {
       const { data, meta } = await this.deps.nomad.delete(nomadPath`/v1/job/${id}`, JobWriteResponse, {
         scope,
@@ -97,6 +121,8 @@ export class JobWrites {
     // a deleted paused job takes its saved spec with it
     if (current.paused) await this.deps.pauseStore.remove(current.paused, scope);
     this.deps.reads.forget(id, scope);
+    // the emulation's resume needs the state: it goes only once no saved spec is left
+    if (current.paused === null || (await this.deps.pauseStore.get(id, scope)) === null) await this.cleanup.afterDelete(id, name, running, scope);
     return answer;
   }
 
