@@ -14,6 +14,8 @@ import { AllocList, JsonObject, type Job } from '../nomad/types';
 import { DTLE_JOB_STATUS } from '../translate/dtleState';
 import type { DtleStateStore } from './dtleState';
 
+const TERMINAL = new Set(['complete', 'failed', 'lost']);
+
 /** Nomad's answer when a task of the signalled allocation is not running (client/allocrunner). */
 const NOT_RUNNING = /^(\d+ errors? occurred:\s*(\* Failed to signal task: [^,]+, err: Task not running\s*)+|Task not running)$/;
 
@@ -37,7 +39,8 @@ export class DtlePause {
     if ((previous === DTLE_JOB_STATUS.paused) === paused) return { changed: false, meta };
     try {
       for (const a of allocs) {
-        if (a.DesiredStatus !== 'run') continue;
+        // as PauseJobV2: the allocations Nomad wants to run (and, beyond it, not those whose tasks are all gone)
+        if (a.DesiredStatus !== 'run' || TERMINAL.has(a.ClientStatus)) continue;
         await this.signal(a.ID, paused ? 'pause' : 'resume', scope);
       }
     } catch (e) {

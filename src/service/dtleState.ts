@@ -39,7 +39,12 @@ const READINGS_PER_JOB = 8;
 /** check-and-set attempts of a dtleJobList write racing another writer */
 const CAS_ATTEMPTS = 5;
 
-/** dtle's JobListItemV2 with every field at its zero value (what dtle's SaveJobInfo writes for a new entry). */
+/**
+ * dtle's JobListItemV2 for a job that has none (jobs made through Nomad or dtle-compat): the zero
+ * value of every field, as dtle's SaveJobInfo writes one, but `user`: dtle's own API shows a job
+ * only to users that may see its entry's user, and treats a job without an entry as its platform
+ * administrator's (`platform:admin`, JobListV2); an empty user would hide the job from it.
+ */
 function newJobListItem(jobName: string, status: string): Record<string, unknown> {
   return {
     job_id: jobName,
@@ -50,7 +55,7 @@ function newJobListItem(jobName: string, status: string): Record<string, unknown
     dst_database_type: '',
     src_addr_list: null,
     dst_addr_list: null,
-    user: '',
+    user: 'platform:admin',
     job_steps: null,
     allocation_status: null,
   };

@@ -113,7 +113,7 @@ describe('the dtleJobList watch', () => {
 });
 
 describe('writes', () => {
-  it("setJobStatus: dtle's zero JobListItemV2 for a new entry, the rest of an entry kept; returns the status before", async () => {
+  it("setJobStatus: dtle's zero JobListItemV2 (the platform admin's) for a new entry, the rest of an entry kept; returns the status before", async () => {
     expect(await store.setJobStatus('fresh', 'paused')).toBe('');
     expect(JSON.parse(consul.value('dtleJobList/fresh') ?? '')).toEqual({
       job_id: 'fresh',
@@ -124,7 +124,8 @@ describe('writes', () => {
       dst_database_type: '',
       src_addr_list: null,
       dst_addr_list: null,
-      user: '',
+      // dtle's API shows a job only to users that may see its entry's user: a job without one is its platform admin's
+      user: 'platform:admin',
       job_steps: null,
       allocation_status: null,
     });
