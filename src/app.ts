@@ -11,9 +11,11 @@ import { NomadError, legacyStatusOf } from './nomad/errors';
 import { StringValue } from './nomad/types';
 import { LegacyHttpError } from './legacy/errors';
 import { BodyError } from './legacy/schema';
+import { GoJsonSyntaxError, GoTypeError } from './legacy/gojson';
 import { TranslateError } from './translate/config';
 import { createServices, type Services } from './service';
 import { registerLegacyRoutes } from './routes';
+import { setQueryMeta } from './routes/context';
 import { registerUiRoutes } from './routes/ui';
 
 export interface AppDeps {
@@ -104,9 +106,14 @@ export function createApp(deps: AppDeps): BuiltApp {
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const id = String(res.locals.requestId ?? '');
-    if (err instanceof LegacyHttpError) return sendText(res, err.status, err.message);
+    if (err instanceof LegacyHttpError) {
+      setQueryMeta(res, err.meta ?? undefined);
+      return sendText(res, err.status, err.message);
+    }
     // a body that is no legacy job, or one the dtle driver would refuse: 400 naming the field
     if (err instanceof BodyError || err instanceof TranslateError) return sendText(res, 400, err.message);
+    // a body 2.x's Go decoder refused: Go's own text, as 2.x answered it
+    if (err instanceof GoJsonSyntaxError || err instanceof GoTypeError) return sendText(res, 400, err.message);
     if (err instanceof NomadError) {
       const status = legacyStatusOf(err);
       logger.warn('nomad call failed', { request_id: id, path: req.path, kind: err.kind, upstream_status: err.status, reason: err.reason });

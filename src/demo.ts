@@ -13,6 +13,7 @@ import { LegacyJobInput } from './legacy/schema';
 function sampleJob(name: string, srcHost: string, destHost: string, opts: { kafka?: boolean; gtid?: string } = {}): LegacyJobInput {
   const kafka = opts.kafka === true;
   return LegacyJobInput.parse({
+    ID: name,
     Name: name,
     Type: 'synchronous',
     Tasks: [

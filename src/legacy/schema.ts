@@ -3,6 +3,7 @@
  * Loose where 2.x was loose; strict about JSON types, with errors that name the field.
  */
 import { z } from 'zod';
+import { decodeApiJob } from './jobBody';
 
 const constraint = z.looseObject({
   LTarget: z.string().optional(),
@@ -82,23 +83,23 @@ export class BodyError extends Error {
   }
 }
 
-/** Accepts the bare legacy job (as 2.x's server read it) or {"Job": …} (as 2.x's Go client sends it). */
+/**
+ * Accepts the bare legacy job (as 2.x's server read it) or {"Job": …} (as 2.x's Go client sends
+ * it). The job is decoded as 2.x's Go decoder did (legacy/jobBody.ts: GoTypeError with Go's text),
+ * then read with the schema.
+ */
 export function parseRegisterBody(body: unknown): ParsedRegisterBody {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BodyError('', 'body: must be a JSON object holding a job');
-  }
   let raw: unknown = body;
   let enforceIndex = false;
   let jobModifyIndex: number | null = null;
-  if ('Job' in body) {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && 'Job' in body) {
     const wrapped = WrappedJobInput.safeParse(body);
     if (!wrapped.success) throw BodyError.of(wrapped.error);
     raw = wrapped.data.Job;
     enforceIndex = wrapped.data.EnforceIndex ?? false;
     jobModifyIndex = wrapped.data.JobModifyIndex ?? null;
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BodyError('Job', 'Job: must be an object');
   }
-  const parsed = LegacyJobInput.safeParse(raw);
+  const parsed = LegacyJobInput.safeParse(decodeApiJob(raw));
   if (!parsed.success) throw BodyError.of(parsed.error);
   const job = parsed.data;
   if (job.EnforceIndex) enforceIndex = true;

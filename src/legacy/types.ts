@@ -31,7 +31,7 @@ export interface LegacyTask {
 export interface LegacyJobSpec {
   Region: string;
   ID: string;
-  Orders: string[];
+  Orders: string[] | null;
   Name: string;
   Failover: boolean;
   Type: string;
@@ -271,6 +271,13 @@ export interface LegacyServerMembers {
   Members: LegacyServerMember[] | null;
 }
 
+/** models.RaftConfigurationResponse (internal/models/query.go:239–270) */
+export interface LegacyRaftConfiguration {
+  Servers: Array<{ ID: string; Node: string; Address: string; Leader: boolean; Voter: boolean }> | null;
+  /** a uint64 (Int64Value: every digit written) */
+  Index: Int64Value;
+}
+
 /** agent.agentSelf (GET /v1/self): lower-case keys as 2.x's struct tags had them */
 export interface LegacyAgentSelf {
   config: LegacyAgentConfig;
@@ -318,6 +325,14 @@ export interface LegacyAgentConfig {
   EnableUi: boolean;
   UiDir: string;
   DtleSchemaName: string;
+  /** agent/config.go:84–143: blocks Nomad's agent has no counterpart for (2.x's defaults) */
+  Consul: Record<string, string | number | boolean>;
+  CoverageReportPort: number;
+  CoverageReportRawCodeDir: string;
+  JaegerAgentAddress: string;
+  JaegerAgentPort: string;
+  Metric: Record<string, string | boolean>;
+  Network: { MaxPayload: number };
 }
 
 /** models.CurrentCoordinates */

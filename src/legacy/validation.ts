@@ -2,6 +2,7 @@
  * 2.x's answer to POST /v1/validate/job (dtle v2.19.11.0 internal/models/job.go:331–400). Field
  * order follows the Go structs; 2.x's encoder writes the keys sorted, which JSON clients ignore.
  */
+import { multierrorText } from '../nomad/go';
 
 /** Every check of a TaskValidateResponse: ConnectionValidate, BinlogValidate, … are all this shape. */
 export interface LegacyCheck {
@@ -65,4 +66,41 @@ export function emptyTaskValidation(type: string): LegacyTaskValidation {
     ServerID: notChecked(),
     Binlog: notChecked(),
   };
+}
+
+/** What 2.x's Job.Validate reads of a job (after api.Job.Canonicalize: ID, Name, Type set). */
+export interface ValidatedJob {
+  ID: string;
+  Name: string;
+  Type: string;
+  Tasks: ReadonlyArray<{ Type: string; Driver: string }>;
+}
+
+/**
+ * 2.x's models.Job.Validate (internal/models/job.go:122–172, with Task.Validate of task.go:94–108):
+ * its errors in its order, as the go-multierror text the route answers with 500; null when none.
+ * (Region and Datacenters are never empty after Canonicalize; 2.x's api.Job has no Constraints.)
+ */
+export function jobValidationError(j: ValidatedJob): string | null {
+  const errs: string[] = [];
+  if (j.ID === '') errs.push('Missing job ID');
+  else if (j.ID.includes(' ')) errs.push('Job ID contains a space');
+  if (j.Name === '') errs.push('Missing job name');
+  if (j.Type === '') errs.push('Missing job type');
+  if (j.Tasks.length === 0) errs.push('Missing job tasks');
+  const seen = new Map<string, number>();
+  j.Tasks.forEach((t, idx) => {
+    const first = seen.get(t.Type);
+    if (t.Type === '') errs.push(`Job task ${idx + 1} missing type`);
+    else if (first !== undefined) errs.push(`Job task ${idx + 1} redefines '${t.Type}' from task ${first + 1}`);
+    else seen.set(t.Type, idx);
+  });
+  for (const t of j.Tasks) {
+    const te: string[] = [];
+    if (t.Type === '') te.push('Missing task type');
+    if (/[/\\]/.test(t.Type)) te.push('Task name cannot include slashes');
+    if (t.Driver === '') te.push('Missing task driver');
+    if (te.length > 0) errs.push(`Task ${t.Type} validation failed: ${multierrorText(te)}`);
+  }
+  return errs.length > 0 ? multierrorText(errs) : null;
 }

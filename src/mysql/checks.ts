@@ -2,8 +2,9 @@
  * 2.x's MySQL pre-flight checks of one task (dtle v2.19.11.0 internal/client/driver/mysql.go:35–224),
  * run against any `Query` function: the same queries in the same order, the same decisions and
  * the same texts, including 2.x's quirks (a failed `SELECT @@SERVER_ID` still counts as success;
- * a failed `SELECT @@GTID_MODE` reads `Must have GTID enabled: `; LogSlaveUpdates and
- * MaxAllowedPacket are never set). No I/O of its own: src/mysql/connection.ts gives the real
+ * LogSlaveUpdates and MaxAllowedPacket are never set), with one deliberate difference: a failed
+ * `SELECT @@GTID_MODE` reads `Must have GTID enabled: ` followed by the query's error (2.x gave
+ * the prefix alone). No I/O of its own: src/mysql/connection.ts gives the real
  * Query, tests give scripted ones.
  */
 import { emptyTaskValidation, type LegacyTaskValidation } from '../legacy/validation';
@@ -148,8 +149,9 @@ export async function runChecks(task: PreflightTask, query: Query, opts: CheckOp
     const gtid = await queryRow(query, SQL.gtidMode, [['@@GTID_MODE', 'string']]);
     const mode = typeof gtid.values[0] === 'string' ? gtid.values[0] : '';
     if (mode !== 'ON') {
-      // the query's own error, if any, is overwritten: the value read is then ''
-      reply.GtidMode = { Success: false, Error: TEXT.gtidDisabled(mode) };
+      // 2.x overwrote a failed query's error with its text and the empty value read; the error is
+      // kept after 2.x's prefix, so that the user sees why (MariaDB: Unknown system variable)
+      reply.GtidMode = { Success: false, Error: TEXT.gtidDisabled(gtid.error ?? mode) };
     } else {
       const status = await query(SQL.masterStatus);
       reply.GtidMode = status.ok ? { Success: true, Error: '' } : { Success: false, Error: status.error };

@@ -235,21 +235,18 @@ export class NomadClient {
     }
     this.observer?.(op, res.status, elapsed());
     const text = typeof res.data === 'string' ? res.data : '';
+    const meta: QueryMeta = {
+      index: headerOf(res.headers, 'x-nomad-index'),
+      knownLeader: headerOf(res.headers, 'x-nomad-knownleader'),
+      lastContact: headerOf(res.headers, 'x-nomad-lastcontact'),
+    };
     if (res.status < 200 || res.status >= 300) {
       if (res.status < 500) this.lastSuccess = Date.now();
       // Nomad may quote the token it refused: neither the caller's nor the configured one goes back or into a log
-      throw new NomadError('http', res.status, this.scrubTokens(text || `status ${res.status}`, token), path);
+      throw new NomadError('http', res.status, this.scrubTokens(text || `status ${res.status}`, token), path, meta.index === null ? null : meta);
     }
     this.lastSuccess = Date.now();
-    return {
-      text,
-      status: res.status,
-      meta: {
-        index: headerOf(res.headers, 'x-nomad-index'),
-        knownLeader: headerOf(res.headers, 'x-nomad-knownleader'),
-        lastContact: headerOf(res.headers, 'x-nomad-lastcontact'),
-      },
-    };
+    return { text, status: res.status, meta };
   }
 
   /**

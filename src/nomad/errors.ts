@@ -8,9 +8,13 @@ const MALFORMED_ID = /\bindex error: (UUID must be 36 characters|Invalid UUID\b|
 
 /** A failed Nomad call; keeps Nomad's status and message (secrets scrubbed). */
 export class NomadError extends UpstreamError {
-  constructor(kind: NomadErrorKind, status: number, reason: string, path: string) {
+  /** Nomad's query meta of an error answer (it sets X-Nomad-Index & co. before a 404 too); null when there was none */
+  readonly meta: { index: string | null; knownLeader: string | null; lastContact: string | null } | null;
+
+  constructor(kind: NomadErrorKind, status: number, reason: string, path: string, meta: NomadError['meta'] = null) {
     super('Nomad', kind, status, reason, path);
     this.name = 'NomadError';
+    this.meta = meta;
   }
 
   /**
@@ -19,7 +23,14 @@ export class NomadError extends UpstreamError {
    * characters`, `… Invalid UUID: …`), since nothing can have such an ID.
    */
   get isNotFound(): boolean {
-    return this.kind === 'http' && (this.status === 404 || (this.status === 500 && MALFORMED_ID.test(this.reason)));
+    return this.kind === 'http' && (this.status === 404 || this.indexError !== null);
+  }
+
+  /** The `index error: …` of Nomad's 500 for an ID that is not a UUID (2.x answered it in its own words), else null. */
+  get indexError(): string | null {
+    if (this.kind !== 'http' || this.status !== 500) return null;
+    const m = MALFORMED_ID.exec(this.reason);
+    return m ? this.reason.slice(m.index) : null;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Go's standard library as Nomad's HTTP API applies it to what it reads and writes: time.ParseDuration
  * (`?wait=`), strconv.ParseBool (`?stale=`, `?purge=`, …), time.Duration.String, time.Time as JSON
- * (RFC3339Nano, UTC) and time.Now().UnixNano(). The one copy of each, used by the service and by
+ * (RFC3339Nano, UTC) and time.Now().UnixNano(); and hashicorp/go-multierror's text (Nomad's and
+ * dtle 2.x's validation errors). The one copy of each, used by the service and by
  * the simulator (sim/). Pure functions but the clock.
  */
 
@@ -109,4 +110,10 @@ export function nowNanos(): bigint {
   const wall = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
   lastNanos = wall > lastNanos ? wall : lastNanos + 1n;
   return lastNanos;
+}
+
+/** hashicorp/go-multierror's Error(): "1 error occurred:\n\t* …\n\n", "2 errors occurred:\n\t* …\n\t* …\n\n". */
+export function multierrorText(errors: readonly string[]): string {
+  if (errors.length === 1) return `1 error occurred:\n\t* ${errors[0]}\n\n`;
+  return `${errors.length} errors occurred:\n\t${errors.map((e) => `* ${e}`).join('\n\t')}\n\n`;
 }

@@ -215,6 +215,13 @@ export const Evaluation = z.looseObject({
 export type Evaluation = z.infer<typeof Evaluation>;
 export const EvaluationList = z.array(Evaluation).nullish().transform((v) => v ?? []);
 
+/** GET /v1/operator/raft/configuration (api.RaftConfiguration) */
+export const RaftConfiguration = z.looseObject({
+  Servers: z.array(z.looseObject({ ID: str, Node: str, Address: str, Leader: z.boolean(), Voter: z.boolean() })).nullish().transform((v) => v ?? []),
+  Index: Int64,
+});
+export type RaftConfiguration = z.infer<typeof RaftConfiguration>;
+
 export const StringValue = z.string();
 export const StringList = z.array(z.string()).nullish().transform((v) => v ?? []);
 

@@ -72,6 +72,15 @@ export function legacyQuery(req: Request): LegacyQuery {
   return { scope, block };
 }
 
+/**
+ * The scope of a route where 2.x parsed no query options (/v1/self, /v1/members: agent_endpoint.go
+ * reads none, so `?index=abc` or `?wait=bogus` are no errors there and nothing blocks): the caller's token only.
+ */
+export function callerScope(req: Request): Scope {
+  const token = callerToken(req);
+  return token ? { token } : {};
+}
+
 export function prefixOf(req: Request): string | undefined {
   const p = queryString(req, 'prefix');
   return p === '' ? undefined : p;
@@ -81,8 +90,9 @@ export function prefixOf(req: Request): string | undefined {
 export function setQueryMeta(res: Response, meta: QueryMeta | undefined): void {
   if (!meta) return;
   if (meta.index !== null) res.setHeader('X-Udup-Index', meta.index);
-  if (meta.knownLeader !== null) res.setHeader('X-Udup-KnownLeader', meta.knownLeader);
-  if (meta.lastContact !== null) res.setHeader('X-Udup-LastContact', meta.lastContact);
+  // the names as 2.x wrote them on the wire (Go's canonical form of X-Udup-KnownLeader)
+  if (meta.knownLeader !== null) res.setHeader('X-Udup-Knownleader', meta.knownLeader);
+  if (meta.lastContact !== null) res.setHeader('X-Udup-Lastcontact', meta.lastContact);
 }
 
 /** 2.x indented its JSON when the query had `pretty` (any value but false/0). */

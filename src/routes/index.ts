@@ -6,11 +6,12 @@ import { registerRuntimeRoutes } from './runtime';
 
 /** Every legacy 2.x route, in 2.x's matching order. */
 export function registerLegacyRoutes(app: Express, ctx: RouteContext): void {
-  // 2.x decoded any body as JSON whatever its Content-Type (curl -d sends form encoding)
-  const json = express.json({ limit: ctx.config.body_limit, type: () => true });
+  // 2.x decoded any body as JSON whatever its Content-Type (curl -d sends form encoding), with Go's
+  // decoder: the text is kept here and decoded where a job body is read (routes/jobs.ts jobBodyOf)
+  const text = express.text({ limit: ctx.config.body_limit, type: () => true });
   app.use(['/v1/jobs', '/v1/job', '/v1/validate'], (req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') return next();
-    json(req, res, next);
+    text(req, res, next);
   });
   if (ctx.config.require_caller_token) {
     // without this, a caller with no token would act with the configured one

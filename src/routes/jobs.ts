@@ -1,10 +1,16 @@
 import type { Express, NextFunction, Request, Response } from 'express';
 import { badRequest, LegacyHttpError } from '../legacy/errors';
 import { maskSecrets } from '../translate/mask';
+import { decodeBodyText } from '../legacy/jobBody';
 import { legacyQuery, prefixOf, sendLegacy, sendLegacyText, wantsPretty } from './context';
 import type { RouteContext } from './types';
 
 export const INVALID_METHOD = 'Invalid method';
+
+/** A request's job body, decoded as 2.x's Go decoder did (Go's texts for a body that is not JSON, `EOF` for none). */
+export function jobBodyOf(req: Request): unknown {
+  return decodeBodyText(typeof req.body === 'string' ? req.body : '');
+}
 
 /** A handler for /v1/job/{ID}/<sub> (allocations, evaluations, pause, resume, …). */
 export type JobSubHandler = (req: Request, res: Response, jobId: string) => Promise<void>;
@@ -49,7 +55,7 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, sub: Record<s
         return sendLegacyText(res, text, meta);
       }
       if (req.method === 'PUT' || req.method === 'POST') {
-        const { response, meta } = await services.jobWrites.register(req.body, legacyQuery(req).scope);
+        const { response, meta } = await services.jobWrites.register(jobBodyOf(req), legacyQuery(req).scope);
         return sendLegacy(req, res, response, meta);
       }
       throw new LegacyHttpError(405, INVALID_METHOD);
@@ -60,7 +66,7 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, sub: Record<s
     '/v1/validate/job',
     handle('/v1/validate/job', async (req, res) => {
       if (req.method !== 'PUT' && req.method !== 'POST') throw new LegacyHttpError(405, INVALID_METHOD);
-      sendLegacy(req, res, await services.jobWrites.validate(req.body, legacyQuery(req).scope));
+      sendLegacy(req, res, await services.jobWrites.validate(jobBodyOf(req), legacyQuery(req).scope));
     }),
   );
 
@@ -93,7 +99,8 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, sub: Record<s
           }
           case 'PUT':
           case 'POST': {
-            const { response, meta } = await services.jobWrites.register(req.body, legacyQuery(req).scope, id);
+            // 2.x never read the path here (agent/job_endpoint.go jobUpdate): the body's ID, else a new one
+            const { response, meta } = await services.jobWrites.register(jobBodyOf(req), legacyQuery(req).scope);
             return sendLegacy(req, res, response, meta);
           }
           case 'DELETE': {

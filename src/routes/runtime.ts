@@ -7,7 +7,7 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import { LegacyHttpError, notFound } from '../legacy/errors';
 import { parseGoBool } from '../nomad/go';
 import { maskSecrets } from '../translate/mask';
-import { callerToken, legacyQuery, prefixOf, sendLegacy, type LegacyQuery } from './context';
+import { callerScope, callerToken, legacyQuery, prefixOf, sendLegacy, type LegacyQuery } from './context';
 import { decodePathId, handle, INVALID_METHOD, type JobSubHandler } from './jobs';
 import { nomadPassthrough } from './passthrough';
 import type { Answer } from '../service/runtime';
@@ -136,8 +136,18 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
 
   /* ---------------------------------------------------------------- agent and status */
 
-  get(/^\/v1\/self$/, '/v1/self', ({ scope, block }) => runtime.self(scope, block));
-  get(/^\/v1\/members$/, '/v1/members', ({ scope, block }) => runtime.members(scope, block));
+  // 2.x parsed no query options on these two (no blocking, no 400 for a bad index or wait)
+  const agentRead = (path: RegExp, route: string, read: (req: Request) => Promise<Answer<unknown>>) =>
+    app.all(
+      path,
+      handle(route, async (req, res) => {
+        requireMethod(req, 'GET');
+        const { body, meta } = await read(req);
+        sendLegacy(req, res, body, meta);
+      }),
+    );
+  agentRead(/^\/v1\/self$/, '/v1/self', (req) => runtime.self(callerScope(req), {}));
+  agentRead(/^\/v1\/members$/, '/v1/members', (req) => runtime.members(callerScope(req), {}));
   get(/^\/v1\/regions$/, '/v1/regions', ({ scope, block }) => runtime.status('/v1/regions', scope, block));
   get(/^\/v1\/leader$/, '/v1/leader', ({ scope, block }) => runtime.status('/v1/status/leader', scope, block));
   get(/^\/v1\/peers$/, '/v1/peers', ({ scope, block }) => runtime.status('/v1/status/peers', scope, block));
@@ -167,9 +177,24 @@ export function registerRuntimeRoutes(app: Express, ctx: RouteContext, jobSub: R
   app.all(/^\/v1\/managers$/, proxied('/v1/managers', ['GET', 'PUT', 'POST'], () => '/v1/agent/servers'));
 
   // 2.x: /v1/operator/raft/configuration* (GET) and /v1/operator/raft/peer* (DELETE), bare 405 otherwise;
-  // any other /v1/operator/ path 404 "Invalid method"
-  const raftConfiguration = proxied('/v1/operator/raft/configuration', ['GET'], () => '/v1/operator/raft/configuration', true);
-  const raftPeer = proxied('/v1/operator/raft/peer', ['DELETE'], () => '/v1/operator/raft/peer', true);
+  // any other /v1/operator/ path 404 "Invalid method". (2.x never registered its Operator RPC: both
+  // dropped the connection past these checks; dtle-compat answers through Nomad, see docs/migration.md.)
+  const raftConfiguration = handle('/v1/operator/raft/configuration', async (req, res) => {
+    if (req.method !== 'GET') return bare(res, 405);
+    await answer(req, res, ({ scope, block }) => runtime.raftConfiguration(scope, block));
+  });
+  const peerProxy = proxied('/v1/operator/raft/peer', ['DELETE'], () => '/v1/operator/raft/peer', true);
+  const raftPeer = (req: Request, res: Response, next: NextFunction) => {
+    if (req.method === 'DELETE') {
+      // agent/operator_endpoint.go:85–106: exactly one of ?id and ?address
+      const hasId = req.query.id !== undefined;
+      const hasAddress = req.query.address !== undefined;
+      res.locals.route = '/v1/operator/raft/peer';
+      if (!hasId && !hasAddress) return next(new LegacyHttpError(400, "Must specify either ?id with the server's ID or ?address with IP:port of peer to remove"));
+      if (hasId && hasAddress) return next(new LegacyHttpError(400, 'Must specify only one of ?id or ?address'));
+    }
+    peerProxy(req, res, next);
+  };
   app.all(/^\/v1\/operator\//, (req: Request, res: Response, next: NextFunction) => {
     const rest = req.path.startsWith('/v1/operator/raft/') ? req.path.slice('/v1/operator/raft/'.length) : null;
     if (rest !== null && rest.startsWith('configuration')) return raftConfiguration(req, res, next);

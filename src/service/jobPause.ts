@@ -12,9 +12,10 @@ import { z } from 'zod';
 import { nomadPath, type NomadClient, type QueryMeta, type Scope } from '../nomad/client';
 import { JobWriteResponse, type Job } from '../nomad/types';
 import type { LegacyJobResponse } from '../legacy/types';
-import type { JobReads } from './jobReads';
+import { JOB_NOT_FOUND, type JobRead, type JobReads } from './jobReads';
+import { LegacyHttpError } from '../legacy/errors';
 import { isEnforceIndexConflict, type PauseStore } from './pauseStore';
-import { writeAnswer } from './jobWrites';
+import { legacyJobResponse, writeAnswer } from './jobWrites';
 import type { DialectProbe } from './dialect';
 import type { DtleStateStore } from './dtleState';
 import { DtlePause } from './dtlePause';
@@ -29,9 +30,9 @@ export interface JobPauseDeps {
 
 type Answer = { response: LegacyJobResponse; meta: QueryMeta };
 
-/** 2.x's answer when a job already was in the asked state: Success false, Index 0, nothing changed. */
-function unchanged(meta: QueryMeta): Answer {
-  return { response: { Success: false, Index: 0, LastContact: 0, KnownLeader: false }, meta: { ...meta, index: '0' } };
+/** 2.x's answer when a job already was in the asked state: Success false, Index 0 (its only header), nothing changed. */
+function unchanged(): Answer {
+  return { response: legacyJobResponse(0, false), meta: { index: '0', knownLeader: null, lastContact: null } };
 }
 
 export class JobPause {
@@ -42,10 +43,20 @@ export class JobPause {
   }
 
   /** dtle's mechanism: the flag and the signals; the answer's index is that of the allocations read. */
-  private async byDtle(job: Job, paused: boolean, current: { meta: QueryMeta }, scope: Scope): Promise<Answer> {
+  private async byDtle(job: Job, paused: boolean, scope: Scope): Promise<Answer> {
     const { changed, meta } = await this.dtle.set(job, paused, scope);
     this.deps.reads.forget(job.ID, scope);
-    return changed ? writeAnswer(Number(meta.index ?? 0), meta) : unchanged(current.meta);
+    return changed ? writeAnswer(Number(meta.index ?? 0), meta) : unchanged();
+  }
+
+  /** The job now; 2.x's Job.UpdateStatus answered a missing job with 500 `job not found` (no headers). */
+  private async current(id: string, scope: Scope): Promise<JobRead> {
+    try {
+      return await this.deps.reads.get(id, scope);
+    } catch (e) {
+      if (e instanceof LegacyHttpError && e.status === 404) throw new LegacyHttpError(500, JOB_NOT_FOUND);
+      throw e;
+    }
   }
 
   /**
@@ -54,12 +65,12 @@ export class JobPause {
    * changes nothing.
    */
   async pause(id: string, scope: Scope): Promise<Answer> {
-    const current = await this.deps.reads.get(id, scope);
-    if (current.paused || current.dtlePaused || current.raw === null) return unchanged(current.meta);
-    if ((await this.deps.dialect.pauseMechanism(scope, this.deps.dtleState.enabled)) === 'dtle') return this.byDtle(current.raw, true, current, scope);
+    const current = await this.current(id, scope);
+    if (current.paused || current.dtlePaused || current.raw === null) return unchanged();
+    if ((await this.deps.dialect.pauseMechanism(scope, this.deps.dtleState.enabled)) === 'dtle') return this.byDtle(current.raw, true, scope);
     const raw = (await this.deps.nomad.get(nomadPath`/v1/job/${id}`, z.record(z.string(), z.unknown()), { scope, op: 'job.read' })).data;
     const saved = await this.deps.pauseStore.save(id, raw, scope);
-    if (!saved) return unchanged(current.meta);
+    if (!saved) return unchanged();
     const { data, meta } = await this.deps.nomad.delete(nomadPath`/v1/job/${id}`, JobWriteResponse, { scope, op: 'job.deregister' });
     return writeAnswer(data.Index ?? data.EvalCreateIndex ?? data.JobModifyIndex, meta);
   }
@@ -71,12 +82,12 @@ export class JobPause {
    * saved copy. Resuming a running job changes nothing; of two concurrent resumes only one registers.
    */
   async resume(id: string, scope: Scope): Promise<Answer> {
-    const current = await this.deps.reads.get(id, scope);
-    if (!current.paused && current.dtlePaused && current.raw !== null) return this.byDtle(current.raw, false, current, scope);
-    if (!current.paused) return unchanged(current.meta);
+    const current = await this.current(id, scope);
+    if (!current.paused && current.dtlePaused && current.raw !== null) return this.byDtle(current.raw, false, scope);
+    if (!current.paused) return unchanged();
     // one resume at a time: the saved spec is claimed with check-and-set first
     const entry = await this.deps.pauseStore.claim(current.paused, scope);
-    if (!entry) return unchanged(current.meta);
+    if (!entry) return unchanged();
     const payload = {
       Job: { ...entry.raw, Stop: false, SubmitTime: undefined },
       EnforceIndex: true,
@@ -88,7 +99,7 @@ export class JobPause {
       answer = writeAnswer(r.data.Index ?? r.data.JobModifyIndex, r.meta);
     } catch (e) {
       // another resume won the race: it registered, this one changes nothing
-      if (isEnforceIndexConflict(e)) return unchanged(current.meta);
+      if (isEnforceIndexConflict(e)) return unchanged();
       throw e;
     }
     await this.deps.pauseStore.remove(entry, scope);

@@ -312,12 +312,13 @@ export class JobReads {
       try {
         res = await this.readNow(id, scope);
       } catch (again) {
-        if (again instanceof NomadError && again.isNotFound) throw notFound(JOB_NOT_FOUND);
+        // 2.x set its query meta before the 404: Nomad's, of this read
+        if (again instanceof NomadError && again.isNotFound) throw notFound(JOB_NOT_FOUND, again.meta);
         throw again;
       }
     }
     const spec = nomadSpecToLegacy(res.data, this.deps.config.dtle_drivers);
-    if (spec === null) throw notFound(JOB_NOT_FOUND);
+    if (spec === null) throw notFound(JOB_NOT_FOUND, res.meta);
     this.cache.set(this.keyOf(id, scope), this.entryOf(res.data, spec));
     const [paused, dtlePaused] = await Promise.all([
       res.data.Stop ? this.pausedEntry(id, scope) : Promise.resolve(null),

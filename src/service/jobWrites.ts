@@ -3,50 +3,43 @@
  * register, registration, validation and deletion. Bad bodies fail with their own typed errors
  * (BodyError, TranslateError), which the error middleware answers as 400 naming the field.
  */
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
+import type { Logger } from '../logging';
 import { nomadPath, type NomadClient, type QueryMeta, type Scope } from '../nomad/client';
-import { JobValidateResponse, JobWriteResponse } from '../nomad/types';
+import { JobWriteResponse } from '../nomad/types';
 import { LegacyHttpError } from '../legacy/errors';
 import type { LegacyJob, LegacyJobResponse } from '../legacy/types';
-import { BodyError, parseRegisterBody } from '../legacy/schema';
-import { TranslateError } from '../translate/config';
+import { parseRegisterBody, type LegacyJobInput } from '../legacy/schema';
+import { jobValidationError, type LegacyJobValidateResponse } from '../legacy/validation';
+import { preflightTasks } from '../mysql/preflight';
+import { restoreMasked } from '../translate/fromLegacy';
 import { hasMaskedSecret } from '../translate/mask';
 import { legacyToNomadJob, type NomadJobWrite } from '../translate/job';
-import type { Logger } from '../logging';
 import type { DialectProbe } from './dialect';
-import type { JobReads } from './jobReads';
+import type { JobRead, JobReads } from './jobReads';
 import type { PauseStore } from './pauseStore';
 import type { DtleStateStore } from './dtleState';
 import { DtleCleanup } from './dtleCleanup';
 
 export interface JobWritesDeps {
   config: Config;
-  nomad: NomadClient;
   logger: Logger;
+  nomad: NomadClient;
   reads: JobReads;
   dialect: DialectProbe;
   pauseStore: PauseStore;
   dtleState: DtleStateStore;
 }
 
-/** The query meta of an answer made without a Nomad write. */
-const NO_META: QueryMeta = { index: null, knownLeader: null, lastContact: null };
-
-/** 2.x's JobResponse from a Nomad write answer. */
-export function legacyJobResponse(index: number): LegacyJobResponse {
-  return { Success: true, Index: index, LastContact: 0, KnownLeader: false };
+/** 2.x's JobResponse from a Nomad write answer (keys in 2.x's order on the wire). */
+export function legacyJobResponse(index: number, success = true): LegacyJobResponse {
+  return { Index: index, KnownLeader: false, LastContact: 0, Success: success };
 }
 
-/** 2.x's answer and headers for a Nomad write: the write's index, from its header or its body. */
-export function writeAnswer(index: number, meta: QueryMeta): { response: LegacyJobResponse; meta: QueryMeta } {
-  return { response: legacyJobResponse(index), meta: { ...meta, index: meta.index ?? String(index) } };
-}
-
-/** 2.x's JobValidateResponse. */
-export interface LegacyValidateResponse {
-  DriverConfigValidated: boolean;
-  ValidationTasks: null;
-  Error: string;
+/** 2.x's answer and headers for a Nomad write: the write's index, from its header or its body; only X-Udup-Index (2.x's setIndex). */
+export function writeAnswer(index: number, meta: Pick<QueryMeta, 'index'>): { response: LegacyJobResponse; meta: QueryMeta } {
+  return { response: legacyJobResponse(index), meta: { index: meta.index ?? String(index), knownLeader: null, lastContact: null } };
 }
 
 export class JobWrites {
@@ -57,20 +50,10 @@ export class JobWrites {
   }
 
   /** Turns a legacy body into the Nomad job to write; a BodyError or TranslateError naming the field when it cannot. */
-  async translate(body: unknown, scope: Scope, pathId?: string): Promise<{ job: NomadJobWrite; enforceIndex: boolean; jobModifyIndex: number | null }> {
+  async translate(body: unknown, scope: Scope): Promise<{ job: NomadJobWrite; enforceIndex: boolean; jobModifyIndex: number | null }> {
     const parsed = parseRegisterBody(body);
     const input = parsed.job;
-    // 2.x used the body's ID and ignored the path; a body without an ID updates the job in the path
-    if (pathId !== undefined && !input.ID) input.ID = pathId;
-    let existing: LegacyJob | null = null;
-    const id = input.ID || input.Name;
-    if (id && hasMaskedSecret(input.Tasks ?? [])) {
-      try {
-        existing = (await this.deps.reads.get(id, scope)).job;
-      } catch (e) {
-        if (!(e instanceof LegacyHttpError && e.status === 404)) throw e;
-      }
-    }
+    const existing = await this.storedFor(input, scope);
     const dialect = await this.deps.dialect.dialect(scope);
     const { job } = legacyToNomadJob(input, {
       dialect,
@@ -82,9 +65,23 @@ export class JobWrites {
     return { job, enforceIndex: parsed.enforceIndex, jobModifyIndex: parsed.jobModifyIndex };
   }
 
-  /** POST /v1/jobs, PUT|POST /v1/job/{ID} */
-  async register(body: unknown, scope: Scope, pathId?: string): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
-    const t = await this.translate(body, scope, pathId);
+  /**
+   * The stored job (unmasked) a body's `"*"` passwords stand for: read only when the body has one.
+   * A body without ID is a new job (2.x gave it a random UUID): nothing is stored for it.
+   */
+  private async storedFor(input: LegacyJobInput, scope: Scope): Promise<LegacyJob | null> {
+    if (!input.ID || !hasMaskedSecret(input.Tasks ?? [])) return null;
+    try {
+      return (await this.deps.reads.get(input.ID, scope)).job;
+    } catch (e) {
+      if (e instanceof LegacyHttpError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  /** POST /v1/jobs, PUT|POST /v1/job/{ID} (2.x ignored the path: the body's ID, else a new one) */
+  async register(body: unknown, scope: Scope): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
+    const t = await this.translate(body, scope);
     const payload: Record<string, unknown> = { Job: t.job };
     if (t.enforceIndex) {
       payload.EnforceIndex = true;
@@ -97,17 +94,21 @@ export class JobWrites {
   /**
    * DELETE /v1/job/{ID}: deregisters (purges when configured) a dtle job, then removes its dtle
    * state from Consul (DtleCleanup: once its tasks stopped, never before a paused job's saved spec
-   * is gone). A DELETE that finds the job gone retries a cleanup an earlier one could not finish.
+   * is gone). A job that is not there (or is no dtle job: it is left alone) answers Success as 2.x's
+   * deregister of a missing job did, after retrying a cleanup an earlier DELETE could not finish.
    */
   async delete(id: string, scope: Scope): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
-    let current;
+    let current: JobRead;
     try {
       current = await this.deps.reads.get(id, scope);
     } catch (e) {
-      if (e instanceof LegacyHttpError && e.status === 404 && (await this.cleanup.retry(id))) return { response: legacyJobResponse(0), meta: NO_META };
+      if (e instanceof LegacyHttpError && e.status === 404) {
+        await this.cleanup.retry(id);
+        return writeAnswer(Number(e.meta?.index ?? 0), { index: e.meta?.index ?? null });
+      }
       throw e;
     }
-    let answer = { response: legacyJobResponse(current.paused?.modifyIndex ?? 0), meta: current.meta };
+    let answer = writeAnswer(current.paused?.modifyIndex ?? 0, { index: current.meta.index });
     const name = current.raw?.Name || current.paused?.spec.Name || id;
     const running = current.raw !== null ? await this.cleanup.running(id, scope) : [];
     if (current.raw !== null) {
@@ -127,23 +128,25 @@ export class JobWrites {
   }
 
   /**
-   * POST|PUT /v1/validate/job: 2.x's JobValidateResponse from the translation and Nomad's
-   * validation. A job the translation refuses is answered with its reason; a body that is no job
-   * at all is a 400.
+   * POST|PUT /v1/validate/job, as 2.x's Job.Validate: the job's own checks (500 with their
+   * go-multierror text), then each task's MySQL pre-flight (src/mysql) with the stored password
+   * where the caller sent "*" (500 with 2.x's text for a driver or config that does not decode).
+   * Nothing is written; Nomad is only read for a stored password.
    */
-  async validate(body: unknown, scope: Scope): Promise<LegacyValidateResponse> {
-    let job: NomadJobWrite;
-    try {
-      job = (await this.translate(body, scope)).job;
-    } catch (e) {
-      if (e instanceof TranslateError || (e instanceof BodyError && e.field !== '')) {
-        return { DriverConfigValidated: false, ValidationTasks: null, Error: e.message };
-      }
-      throw e;
-    }
-    const { data } = await this.deps.nomad.put('/v1/validate/job', { Job: job }, JobValidateResponse, { scope, op: 'job.validate' });
-    // Nomad's Error is already the text of all ValidationErrors ("1 error occurred:\n\t* …"), as 2.x's was
-    const error = data.Error ? data.Error : (data.ValidationErrors ?? []).join('; ');
-    return { DriverConfigValidated: data.DriverConfigValidated, ValidationTasks: null, Error: error };
+  async validate(body: unknown, scope: Scope): Promise<LegacyJobValidateResponse> {
+    const input = parseRegisterBody(body).job;
+    // 2.x's api.Job.Canonicalize and ApiJobToStructJob: an ID, the Name from it, Driver MySQL
+    const id = input.ID ?? randomUUID();
+    const tasks = (input.Tasks ?? []).map((t) => ({ Type: t.Type ?? '', Driver: t.Driver || 'MySQL', Config: t.Config ?? {} }));
+    const invalid = jobValidationError({ ID: id, Name: input.Name ?? id, Type: input.Type ?? 'synchronous', Tasks: tasks });
+    if (invalid !== null) throw new LegacyHttpError(500, invalid);
+    const stored = await this.storedFor(input, scope);
+    const withStored = tasks.map((t, i) => ({
+      ...t,
+      Config: restoreMasked(t.Config, stored?.Tasks.find((s) => s.Type === t.Type)?.Config, `Tasks[${i}].Config`, true),
+    }));
+    const result = await preflightTasks(withStored, { logger: this.deps.logger });
+    if (!result.ok) throw new LegacyHttpError(500, result.error);
+    return { DriverConfigValidated: true, ValidationTasks: result.ValidationTasks, Error: '' };
   }
 }

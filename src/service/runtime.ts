@@ -18,6 +18,7 @@ import {
   NodeDetail,
   NodeList,
   NodeUpdateResponse,
+  RaftConfiguration,
   ServerMembers,
   StringList,
   StringValue,
@@ -36,15 +37,17 @@ import type {
   LegacyNode,
   LegacyNodeListStub,
   LegacyNodeUpdateResponse,
+  LegacyRaftConfiguration,
   LegacyServerMembers,
   LegacyTaskStatistics,
 } from '../legacy/types';
 import { nomadJobToLegacy } from '../translate/job';
+import { dtleStateKey } from '../translate/identity';
 import { maskSecrets } from '../translate/mask';
 import { allocJobView, legacyAllocation, legacyAllocStub, type AllocJobView } from '../translate/alloc';
 import { legacyEvaluation } from '../translate/eval';
 import { legacyNode, legacyNodeStub, legacyNodeUpdateResponse, nodeAddressOf, joinHostPort, type HttpAddrOptions } from '../translate/node';
-import { legacyAgentSelf, legacyMembers } from '../translate/agent';
+import { legacyAgentSelf, legacyMembers, legacyRaftConfiguration } from '../translate/agent';
 import {
   dtleMetricsFor,
   dtleTaskLabel,
@@ -88,6 +91,18 @@ export interface Answer<T> {
 
 /** The query meta of an answer made without Nomad (nothing found). */
 const NO_META: QueryMeta = { index: null, knownLeader: null, lastContact: null };
+
+/**
+ * A read's failure as 2.x answered it: nothing found is a 404 with `text` and the read's query
+ * meta (2.x set it before the 404); an ID that is not a UUID is 2.x's 500 `<prefix>index error: …`
+ * without headers (Nomad words the same memdb error its own way); anything else as it is.
+ */
+function readFailure(e: unknown, text: string, prefix: string): unknown {
+  if (!(e instanceof NomadError)) return e;
+  const indexError = e.indexError;
+  if (indexError !== null) return new LegacyHttpError(500, prefix + indexError);
+  return e.isNotFound ? notFound(text, e.meta) : e;
+}
 
 /** The largest plugin /metrics answer read. */
 const MAX_METRICS_BYTES = 8 * 1024 * 1024;
@@ -168,21 +183,18 @@ export class RuntimeService {
   /* -------------------------------------------------------------- jobs */
 
   /**
-   * The dtle job (404 `job not found` when missing or not dtle) and a read about it. A plain read
-   * runs both at once; a blocking read waits for the job check first, so a missing job answers at
-   * once instead of after the wait.
+   * A read about a job and the dtle job (null when missing or not dtle: 2.x checked no existence,
+   * agent/job_endpoint.go:163–218, and answered `[]`). A plain read runs both at once; a blocking
+   * read looks at the job after its wait, so a job registered meanwhile is found.
    */
-  private async withJob<T>(id: string, scope: Scope, block: Blocking, read: () => Promise<T>): Promise<[JobInfo, T]> {
+  private async withJob<T>(id: string, scope: Scope, block: Blocking, read: () => Promise<T>): Promise<[JobInfo | null, T]> {
+    // Nomad answers these lists for any ID; only an ID no path can carry ("." or "..") finds nothing
+    const list = () => Promise.resolve().then(read).catch((e: unknown) => Promise.reject(e instanceof NomadError && e.status === 404 ? notFound(JOB_NOT_FOUND) : e));
     if (block.index !== undefined) {
-      const info = await this.jobInfo(id, scope);
-      if (!info) throw notFound(JOB_NOT_FOUND);
-      return [info, await read()];
+      const r = await list();
+      return [await this.jobInfo(id, scope), r];
     }
-    const pending = Promise.resolve().then(read); // a read that throws at once is answered below too
-    pending.catch(() => undefined); // answered below, or superseded by the job check's 404
-    const info = await this.jobInfo(id, scope);
-    if (!info) throw notFound(JOB_NOT_FOUND);
-    return [info, await pending];
+    return Promise.all([this.jobInfo(id, scope), list()]);
   }
 
   /** GET /v1/job/{ID}/allocations */
@@ -190,15 +202,15 @@ export class RuntimeService {
     const [info, { data, meta }] = await this.withJob(id, scope, block, () =>
       this.deps.nomad.get(nomadPath`/v1/job/${id}/allocations`, AllocList, { scope, block, params: all ? { all: 'true' } : {}, op: 'job.allocations' }),
     );
-    return { body: this.stubsOf(data, new Map([[id, info]])), meta };
+    return { body: info ? this.stubsOf(data, new Map([[id, info]])) : [], meta };
   }
 
-  /** GET /v1/job/{ID}/evaluations */
+  /** GET /v1/job/{ID}/evaluations (`[]` for a job Nomad no longer has: its evaluations cannot be told from another Nomad job's) */
   async jobEvaluations(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyEvaluation[]>> {
     const [info, { data, meta }] = await this.withJob(id, scope, block, () =>
       this.deps.nomad.get(nomadPath`/v1/job/${id}/evaluations`, EvaluationDetailList, { scope, block, op: 'job.evaluations' }),
     );
-    return { body: data.map((e) => legacyEvaluation(e, info.view, info.legacy.Type)), meta };
+    return { body: info ? data.map((e) => legacyEvaluation(e, info.view, info.legacy.Type)) : [], meta };
   }
 
   /* -------------------------------------------------------------- allocations */
@@ -220,23 +232,23 @@ export class RuntimeService {
 
   /** A Nomad allocation of a dtle job, with its legacy view; null when missing or not dtle. */
   private async dtleAllocation(id: string, scope: Scope, block: Blocking) {
-    let res;
-    try {
-      res = await this.deps.nomad.get(nomadPath`/v1/allocation/${id}`, Allocation, { scope, block, op: 'alloc.read' });
-    } catch (e) {
-      if (e instanceof NomadError && e.isNotFound) return null;
-      throw e;
-    }
-    const info = res.data.Job ? this.infoOf(res.data.Job) : null;
-    return info ? { alloc: res.data, info, meta: res.meta } : null;
+    const res = await this.orNone(this.deps.nomad.get(nomadPath`/v1/allocation/${id}`, Allocation, { scope, block, op: 'alloc.read' }));
+    const info = res?.data.Job ? this.infoOf(res.data.Job) : null;
+    return res && info ? { alloc: res.data, info, meta: res.meta } : null;
   }
 
   /** GET /v1/allocation/{ID}: the allocation with its job in legacy form (job passwords masked here already). */
   async allocation(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyAllocation>> {
     if (id === '') throw notFound(ALLOC_NOT_FOUND);
-    const found = await this.dtleAllocation(id, scope, block);
-    if (!found) throw notFound(ALLOC_NOT_FOUND);
-    return { body: legacyAllocation(found.alloc, found.info.view, maskSecrets(found.info.legacy)), meta: found.meta };
+    let res;
+    try {
+      res = await this.deps.nomad.get(nomadPath`/v1/allocation/${id}`, Allocation, { scope, block, op: 'alloc.read' });
+    } catch (e) {
+      throw readFailure(e, ALLOC_NOT_FOUND, 'alloc lookup failed: ');
+    }
+    const info = res.data.Job ? this.infoOf(res.data.Job) : null;
+    if (!info) throw notFound(ALLOC_NOT_FOUND, res.meta);
+    return { body: legacyAllocation(res.data, info.view, maskSecrets(info.legacy)), meta: res.meta };
   }
 
   /* -------------------------------------------------------------- evaluations */
@@ -263,17 +275,17 @@ export class RuntimeService {
     try {
       res = await this.deps.nomad.get(nomadPath`/v1/evaluation/${id}`, EvaluationDetail, { scope, block, op: 'eval.read' });
     } catch (e) {
-      if (e instanceof NomadError && e.isNotFound) throw notFound(EVAL_NOT_FOUND);
-      throw e;
+      throw readFailure(e, EVAL_NOT_FOUND, 'eval lookup failed: ');
     }
     const info = await this.jobInfo(res.data.JobID, scope);
-    if (!info) throw notFound(EVAL_NOT_FOUND);
+    if (!info) throw notFound(EVAL_NOT_FOUND, res.meta);
     return { body: legacyEvaluation(res.data, info.view, info.legacy.Type), meta: res.meta };
   }
 
-  /** GET /v1/evaluation/{ID}/allocations (2.x: an unknown evaluation has no allocations: []). */
+  /** GET /v1/evaluation/{ID}/allocations (2.x: an unknown evaluation has no allocations: []; an ID that is no UUID its 500). */
   async evaluationAllocations(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyAllocListStub[]>> {
-    const res = await this.orNone(this.deps.nomad.get(nomadPath`/v1/evaluation/${id}/allocations`, AllocList, { scope, block, op: 'eval.allocations' }));
+    const read = this.deps.nomad.get(nomadPath`/v1/evaluation/${id}/allocations`, AllocList, { scope, block, op: 'eval.allocations' });
+    const res = await this.orNone(read.catch((e: unknown) => Promise.reject(e instanceof NomadError && e.indexError !== null ? readFailure(e, '', '') : e)));
     if (res === null) return { body: [], meta: NO_META };
     const jobs = await this.jobInfos(
       res.data.map((a) => a.JobID),
@@ -303,9 +315,13 @@ export class RuntimeService {
   /** GET /v1/node/{ID} */
   async node(id: string, scope: Scope, block: Blocking): Promise<Answer<LegacyNode>> {
     if (id === '') throw notFound(NODE_NOT_FOUND);
-    const res = await this.orNone(this.deps.nomad.get(nomadPath`/v1/node/${id}`, NodeDetail, { scope, block, op: 'node.read' }));
-    if (res === null) throw notFound(NODE_NOT_FOUND);
-    return { body: legacyNode(res.data, this.addrOptions), meta: res.meta };
+    let res;
+    try {
+      res = await this.deps.nomad.get(nomadPath`/v1/node/${id}`, NodeDetail, { scope, block, op: 'node.read' });
+    } catch (e) {
+      throw readFailure(e, NODE_NOT_FOUND, 'node lookup failed: ');
+    }
+    return { body: legacyNode(res.data, this.addrOptions, this.drivers), meta: res.meta };
   }
 
   /** GET /v1/node/{ID}/allocations: the node's allocations of dtle jobs, each with its job (job passwords masked). */
@@ -334,6 +350,12 @@ export class RuntimeService {
   async members(scope: Scope, block: Blocking): Promise<Answer<LegacyServerMembers>> {
     const { data, meta } = await this.deps.nomad.get('/v1/agent/members', ServerMembers, { scope, block, op: 'agent.members' });
     return { body: legacyMembers(data), meta };
+  }
+
+  /** GET /v1/operator/raft/configuration, in 2.x's shape (2.x sent no query meta headers here) */
+  async raftConfiguration(scope: Scope, block: Blocking): Promise<Answer<LegacyRaftConfiguration>> {
+    const { data } = await this.deps.nomad.get('/v1/operator/raft/configuration', RaftConfiguration, { scope, block, op: 'operator.raft' });
+    return { body: legacyRaftConfiguration(data), meta: NO_META };
   }
 
   /** GET /v1/self */
@@ -433,7 +455,8 @@ export class RuntimeService {
     const targets = entries.filter((t) => taskFilter === '' || t.type === taskFilter);
     if (targets.length === 0) return { Tasks: tasks };
     const running = (t: (typeof targets)[number]) => t.state?.State === 'running' && alloc.ClientStatus === 'running';
-    const jobName = alloc.Job?.Name || alloc.JobID;
+    // dtle keys its Consul state and labels its gauges with dtle's state key (the Nomad job Name), not the legacy Name
+    const jobName = alloc.Job ? dtleStateKey(alloc.Job) : alloc.JobID;
     const [state, text, signalled] = await Promise.all([
       this.deps.dtleState.read(jobName),
       targets.some(running) ? this.scrapePlugin(alloc.NodeID, scope) : Promise.resolve(null),

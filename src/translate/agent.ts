@@ -5,10 +5,11 @@
  * port (RPC), bootstrap and build; other Nomad tags (vsn, raft_vsn, id, rpc_addr, …) had no 2.x
  * counterpart and are dropped.
  */
-import type { AgentMember, AgentSelf, ServerMembers } from '../nomad/types';
-import type { LegacyAgentConfig, LegacyAgentSelf, LegacyServerMember, LegacyServerMembers } from '../legacy/types';
+import type { AgentMember, AgentSelf, RaftConfiguration, ServerMembers } from '../nomad/types';
+import type { LegacyAgentConfig, LegacyAgentSelf, LegacyRaftConfiguration, LegacyServerMember, LegacyServerMembers } from '../legacy/types';
 import { hostOf, portOf } from './node';
 import { goDuration } from '../nomad/go';
+import { int64 } from '../legacy/int64';
 
 const KEPT_TAGS = ['region', 'dc', 'port', 'bootstrap', 'build'] as const;
 
@@ -38,6 +39,11 @@ export function legacyMember(m: AgentMember): LegacyServerMember {
 }
 
 /** models.ServerMembersResponse */
+/** 2.x's RaftConfigurationResponse: each server's ID, Node, Address, Leader, Voter (no RaftProtocol). */
+export function legacyRaftConfiguration(c: RaftConfiguration): LegacyRaftConfiguration {
+  return { Servers: c.Servers.map(({ ID, Node, Address, Leader, Voter }) => ({ ID, Node, Address, Leader, Voter })), Index: int64(c.Index) };
+}
+
 export function legacyMembers(s: ServerMembers): LegacyServerMembers {
   return { ServerName: s.ServerName, ServerRegion: s.ServerRegion, ServerDC: s.ServerDC, Members: s.Members.map(legacyMember) };
 }
@@ -153,16 +159,52 @@ export function legacyAgentConfig(config: Obj, opts: SelfOptions): LegacyAgentCo
     EnableUi: bool(obj(config.UI).Enabled),
     UiDir: '',
     DtleSchemaName: 'dtle',
+    ...ONLY_2X_CONFIG,
+    Consul: { ...ONLY_2X_CONFIG.Consul },
+    Metric: { ...ONLY_2X_CONFIG.Metric },
+    Network: { ...ONLY_2X_CONFIG.Network },
   };
+}
+
+/**
+ * 2.x's config blocks that describe 2.x's own agent (its Consul client, coverage and Jaeger
+ * settings, metrics, NATS payload): its defaults (agent/config.go DefaultConfig), since nothing of
+ * Nomad's corresponds; Nomad's Consul block (with its token) is never copied.
+ */
+const ONLY_2X_CONFIG = {
+  Consul: {
+    Addr: '', Auth: '', AutoAdvertise: true, CAFile: '', CertFile: '', ChecksUseAdvertise: false, ClientAutoJoin: true, ClientServiceName: 'client',
+    EnableSSL: false, KeyFile: '', ServerAutoJoin: true, ServerServiceName: 'server', Timeout: 5_000_000_000, Token: '', VerifySSL: false,
+  },
+  CoverageReportPort: 0,
+  CoverageReportRawCodeDir: '',
+  JaegerAgentAddress: '',
+  JaegerAgentPort: '',
+  Metric: { CollectionInterval: '1s', DisableHostname: false, PublishAllocationMetrics: false, PublishNodeMetrics: false, UseNodeName: false },
+  Network: { MaxPayload: 104_857_600 },
+} as const satisfies Pick<LegacyAgentConfig, 'Consul' | 'CoverageReportPort' | 'CoverageReportRawCodeDir' | 'JaegerAgentAddress' | 'JaegerAgentPort' | 'Metric' | 'Network'>;
+
+/**
+ * 2.x's stats sections (internal/server/server.go:793–800): client, server, raft, serf, runtime.
+ * Nomad's `nomad` section is 2.x's `server` (its `server` flag is 2.x's `manager`); Nomad-only
+ * sections (vault, …) are left out.
+ */
+function legacyStats(nomad: Record<string, unknown>): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [section, values] of Object.entries(nomad)) {
+    const m = strMap(values);
+    if (m === null) continue;
+    if (section === 'nomad') {
+      const { server, ...rest } = m;
+      out.server = server === undefined ? rest : { manager: server, ...rest };
+    } else if (['client', 'raft', 'serf', 'runtime'].includes(section)) out[section] = m;
+  }
+  return out;
 }
 
 /** 2.x's agentSelf from Nomad's /v1/agent/self. */
 export function legacyAgentSelf(self: AgentSelf, opts: SelfOptions): LegacyAgentSelf {
-  const stats: Record<string, Record<string, string>> = {};
-  for (const [section, values] of Object.entries(self.stats)) {
-    const m = strMap(values);
-    if (m !== null) stats[section] = m;
-  }
+  const stats = legacyStats(self.stats);
   const config = legacyAgentConfig(self.config, opts);
   // Nomad leaves config.NodeName empty unless `name` is set, and then names its member
   // "<hostname>.<region>"; 2.x's NodeName defaulted to the hostname as well

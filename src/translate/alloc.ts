@@ -21,6 +21,7 @@ import { int64 } from '../legacy/int64';
 import { redactText } from '../logging/redact';
 import { secretValuesOf } from './mask';
 import { dtleTasksOf } from './fromNomad';
+import { legacyNameOf } from './identity';
 import { legacyTime, nanosToRfc3339 } from './time';
 
 /** What the allocation translation needs to know about the allocation's job. */
@@ -36,7 +37,7 @@ export interface AllocJobView {
 }
 
 /** The view of a dtle job (null when the job is not a dtle job). */
-export function allocJobView(job: Pick<Job, 'ID' | 'Name' | 'TaskGroups'>, drivers: readonly string[]): AllocJobView | null {
+export function allocJobView(job: Pick<Job, 'ID' | 'Name' | 'Meta' | 'TaskGroups'>, drivers: readonly string[]): AllocJobView | null {
   const refs = dtleTasksOf(job, drivers);
   if (refs === null) return null;
   const groups = new Map<string, LegacyTaskType>();
@@ -46,7 +47,7 @@ export function allocJobView(job: Pick<Job, 'ID' | 'Name' | 'TaskGroups'>, drive
     tasks.set(r.task.Name, r.type);
   }
   return {
-    name: job.Name || job.ID,
+    name: legacyNameOf(job),
     groups,
     tasks,
     secrets: secretValuesOf(job.TaskGroups.map((g) => g.Tasks.map((t) => t.Config))),

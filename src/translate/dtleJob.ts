@@ -60,7 +60,8 @@ export interface DtleTask {
 /** What only dtle 2.x had of a job (kept in the job's Meta). */
 export interface JobOnly2x {
   type: string;
-  orders: string[];
+  /** null when none was posted (2.x kept the nil slice) */
+  orders: string[] | null;
   failover: boolean;
   constraints: LegacyConstraint[] | null;
 }
@@ -75,8 +76,12 @@ export interface DtleJobState {
 }
 
 export interface DtleJob {
+  /** the Nomad job ID, which is the legacy ID */
   id: string;
+  /** the legacy Name (the posted one, kept in Meta; else the Nomad Name) */
   name: string;
+  /** dtle's state key: the Nomad job Name, which dtle-compat sets to the ID (identity.ts) */
+  stateKey: string;
   /** the job's region; null when a posted body names none */
   region: string | null;
   datacenters: string[];
@@ -85,4 +90,9 @@ export interface DtleJob {
   tasks: DtleTask[];
   /** null for a posted body */
   state: DtleJobState | null;
+  /**
+   * the NATS address of the job (dtle 4.x: Consul `dtle/<stateKey>/NatsAddr`, which the Dest task
+   * writes), shown as every task's Config.NatsAddr as 2.x's scheduler wrote it; null when unknown
+   */
+  natsAddr: string | null;
 }

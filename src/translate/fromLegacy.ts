@@ -4,8 +4,9 @@
  * the job will be written in. Throws TranslateError naming the field. Pure functions.
  *
  * Field map (record ← 2.x body):
- *   id ← ID, else Name;  name ← Name;  region ← Region;  datacenters ← Datacenters, else the configured ones;
- *   only2x.type ← Type (synchronous);  only2x.orders ← Orders;  only2x.failover ← Failover;
+ *   id ← ID, else a new random UUID (2.x's api.Job.Canonicalize);  stateKey ← id;  name ← Name (identity.ts);
+ *   region ← Region;  datacenters ← Datacenters, else the configured ones;
+ *   only2x.type ← Type (synchronous);  only2x.orders ← Orders (null when none);  only2x.failover ← Failover;
  *   only2x.constraints ← Constraints;
  *   per task (Tasks[i], one Src and one Dest): type ← Type;  driver ← Driver (MySQL);
  *     connection ← Config.ConnectionConfig;  kafka ← a Kafka Dest's flat Config (or Config.KafkaConfig);
@@ -13,11 +14,13 @@
  *     node ← NodeID, NodeName;  only2x.leader ← Leader (true for Dest);  only2x.constraints ← Constraints;
  *     only2x.posted ← Config as posted, without secrets.
  */
+import { randomUUID } from 'node:crypto';
 import { LEGACY_JOB_TYPES, type LegacyConstraint, type LegacyJob, type LegacyTaskType } from '../legacy/types';
 import type { LegacyJobInput, LegacyTaskInput } from '../legacy/schema';
 import { TranslateError, checkDriverRules, coerceField, coerceObject } from './config';
 import { DtleConnection, type DtleJob, type DtleTask, type LegacyDriver } from './dtleJob';
 import { MASK, withoutSecrets } from './mask';
+import { checkStateKey } from './identity';
 import { CONNECTION_REQUIRED, CONNECTION_SPEC, KAFKA_REQUIRED, KAFKA_SPEC, OPTIONS_BY_DIALECT, type Dialect } from './spec';
 import { KEEP, fieldName, isObject, valueAt, walkJson, type JsonObject } from './walk';
 import { isSecretKey } from '../logging/redact';
@@ -29,6 +32,8 @@ export interface LegacyParseOptions {
   datacenters: readonly string[];
   /** the job as stored now, unmasked, to fill `"*"` passwords from */
   existing?: LegacyJob | null;
+  /** the ID of a body without one: a new random UUID (2.x's models.GenerateUUID) by default */
+  newId?: () => string;
 }
 
 export interface LegacyParseResult {
@@ -47,12 +52,16 @@ function legacyDriverOf(t: LegacyTaskInput, i: number, type: LegacyTaskType): Le
   throw new TranslateError(`Tasks[${i}].Driver`, `unknown driver "${d}" (dtle supports MySQL and Kafka)`);
 }
 
-/** Replaces every secret that is "*" by the stored value at the same path; a "*" with nothing stored is an error. */
-function restoreMasked(config: JsonObject, stored: unknown, base: string): JsonObject {
+/**
+ * Replaces every secret that is "*" by the stored value at the same path. A "*" with nothing
+ * stored is an error (TranslateError naming the field), or with `keepUnknown` stays "*".
+ */
+export function restoreMasked(config: JsonObject, stored: unknown, base: string, keepUnknown = false): JsonObject {
   const out = walkJson(config, (v, key, path) => {
     if (key === null || !isSecretKey(key) || v !== MASK) return KEEP;
     const s = valueAt(stored, path);
     if (typeof s === 'string' || typeof s === 'number') return s;
+    if (keepUnknown) return v;
     throw new TranslateError(fieldName(base, path), '"*" is a masked password and no password is stored for it: send the real one');
   });
   return isObject(out) ? out : {};
@@ -138,15 +147,17 @@ function taskOf(p: PostedTask, dialect: Dialect, dropped: string[]): DtleTask {
 export function dtleJobOfLegacy(input: LegacyJobInput, opts: LegacyParseOptions): LegacyParseResult {
   if (input.Name === undefined || input.Name === null) throw new TranslateError('Name', "Job Name hasn't been provided", true);
   const name = input.Name;
-  const id = input.ID !== undefined && input.ID !== null && input.ID !== '' ? input.ID : name;
-  if (id === '') throw new TranslateError('ID', 'job ID (or Name) must not be empty');
-  if (id.length > 128) throw new TranslateError('ID', 'must be at most 128 characters');
-  // Nomad refuses IDs with spaces or NUL; say so before anything is registered
-  if (/[\s\u0000]/.test(id)) throw new TranslateError('ID', 'must not contain spaces or control characters');
+  // 2.x: a body without ID is a new job with a random UUID, whatever the path said
+  const id = input.ID ?? (opts.newId ?? randomUUID)();
+  checkStateKey(id);
   const type = input.Type ?? 'synchronous';
   if (!(LEGACY_JOB_TYPES as readonly string[]).includes(type)) {
     throw new TranslateError('Type', `unknown job type "${type}" (one of ${LEGACY_JOB_TYPES.join(', ')})`);
   }
+  // Nomad refuses an empty datacenter name (Go decodes a null list element as "")
+  (input.Datacenters ?? []).forEach((dc, i) => {
+    if (dc === '') throw new TranslateError(`Datacenters[${i}]`, 'must not be empty');
+  });
   const { src: srcIn, dest: destIn } = postedTasks(input);
 
   // 2.x's own canonicalisation (agent/job_endpoint.go ApiJobToStructJob): Driver defaults to MySQL,
@@ -172,16 +183,18 @@ export function dtleJobOfLegacy(input: LegacyJobInput, opts: LegacyParseOptions)
     job: {
       id,
       name,
+      stateKey: id,
       region: input.Region ? input.Region : null,
       datacenters: input.Datacenters && input.Datacenters.length > 0 ? input.Datacenters : [...opts.datacenters],
       only2x: {
         type,
-        orders: input.Orders ?? [],
+        orders: input.Orders ?? null,
         failover: input.Failover ?? false,
         constraints: input.Constraints ? input.Constraints.map(constraintOut) : null,
       },
       tasks,
       state: null,
+      natsAddr: null,
     },
     dropped,
   };

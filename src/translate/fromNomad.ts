@@ -4,8 +4,9 @@
  * everything, Src/DestConnectionConfig and KafkaConfig, dest only DestType). Pure functions.
  *
  * Field map (record ← Nomad):
- *   id ← ID; name ← Name (or ID); region ← Region; datacenters ← Datacenters;
- *   only2x.{type, orders, failover, constraints} ← job Meta (meta.ts), else 2.x's defaults;
+ *   id ← ID; name ← job Meta Name, else Name (or ID); stateKey ← Name (or ID) (identity.ts);
+ *   region ← Region; datacenters ← Datacenters;
+ *   only2x.{type, orders, failover, constraints} ← job Meta (meta.ts), else 2.x's defaults (orders null);
  *   state ← Status, StatusDescription, CreateIndex, ModifyIndex, JobModifyIndex;
  *   per task: type ← task Meta Type, else the group (or task) name src/dest;
  *     connection ← ConnectionConfig | SrcConnectionConfig | DestConnectionConfig;
@@ -18,6 +19,7 @@ import type { Constraint, Job, Task, TaskGroup } from '../nomad/types';
 import type { LegacyTaskType } from '../legacy/types';
 import { DtleConnection, type DtleJob, type DtleTask, type LegacyDriver, type NodePin } from './dtleJob';
 import { readJobMeta, readTaskMeta, type TaskMeta } from './meta';
+import { dtleStateKey } from './identity';
 import { SRC_ONLY_MARKERS } from './spec';
 import { unescapeTemplate } from './config';
 import { KEEP, isObject, walkJson, type JsonObject } from './walk';
@@ -139,11 +141,29 @@ function pinOf(ref: DtleTaskRef): NodePin {
   };
 }
 
+/**
+ * src-only: toNomad wrote the options posted on Dest into src (the one task dtle reads them from).
+ * Those the caller posted on Dest and not on Src (both kept in the task Meta) go back to Dest.
+ */
+function returnDestOptions(src: Side, dest: Side, srcPosted: JsonObject | undefined, destPosted: JsonObject | undefined): { src: Side; dest: Side } {
+  if (!dest.derived || srcPosted === undefined || destPosted === undefined) return { src, dest };
+  const srcOptions: JsonObject = {};
+  const destOptions: JsonObject = { ...dest.options };
+  for (const [k, v] of Object.entries(src.options)) {
+    if (!(k in srcPosted) && k in destPosted) destOptions[k] = v;
+    else srcOptions[k] = v;
+  }
+  return { src: { ...src, options: srcOptions }, dest: { ...dest, options: destOptions } };
+}
+
 /** The record of a Nomad job, or null when it is not a dtle job. */
 export function dtleJobOfNomad(job: Job, drivers: readonly string[]): DtleJob | null {
   const refs = dtleTasksOf(job, drivers);
   if (refs === null) return null;
-  const sides = sidesOf(refs.find((r) => r.type === 'Src')?.task.Config, refs.find((r) => r.type === 'Dest')?.task.Config);
+  const srcRef = refs.find((r) => r.type === 'Src');
+  const destRef = refs.find((r) => r.type === 'Dest');
+  const read = sidesOf(srcRef?.task.Config, destRef?.task.Config);
+  const sides = returnDestOptions(read.src, read.dest, srcRef?.meta.Config, destRef?.meta.Config);
   const meta = readJobMeta(job.Meta);
   const tasks = refs.map((ref): DtleTask => {
     const s = ref.type === 'Src' ? sides.src : sides.dest;
@@ -157,11 +177,13 @@ export function dtleJobOfNomad(job: Job, drivers: readonly string[]): DtleJob | 
   });
   return {
     id: job.ID,
-    name: job.Name || job.ID,
+    name: meta.Name ?? dtleStateKey(job),
+    stateKey: dtleStateKey(job),
     region: job.Region,
     datacenters: job.Datacenters,
-    only2x: { type: meta.Type ?? 'synchronous', orders: meta.Orders ?? [], failover: meta.Failover ?? false, constraints: meta.Constraints ?? null },
+    only2x: { type: meta.Type ?? 'synchronous', orders: meta.Orders ?? null, failover: meta.Failover ?? false, constraints: meta.Constraints ?? null },
     tasks,
+    natsAddr: null,
     state: {
       status: job.Status,
       statusDescription: job.StatusDescription,

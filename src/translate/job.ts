@@ -47,6 +47,8 @@ export interface LegacyToNomadOptions {
   namespace?: string | undefined;
   /** the job as stored now, unmasked, to fill `"*"` passwords from */
   existing?: LegacyJob | null;
+  /** the ID of a body without one (a new random UUID by default) */
+  newId?: () => string;
 }
 
 export interface LegacyToNomadResult {
@@ -57,6 +59,6 @@ export interface LegacyToNomadResult {
 
 /** Validates a legacy job body and turns it into the Nomad job to register. Throws TranslateError naming the field. */
 export function legacyToNomadJob(input: LegacyJobInput, opts: LegacyToNomadOptions): LegacyToNomadResult {
-  const { job, dropped } = dtleJobOfLegacy(input, { dialect: opts.dialect, datacenters: opts.datacenters, existing: opts.existing ?? null });
+  const { job, dropped } = dtleJobOfLegacy(input, { dialect: opts.dialect, datacenters: opts.datacenters, existing: opts.existing ?? null, ...(opts.newId ? { newId: opts.newId } : {}) });
   return { job: nomadJobOf(job, { dialect: opts.dialect, driverName: opts.driverName, namespace: opts.namespace }), dropped };
 }

@@ -1,7 +1,8 @@
 /**
  * What dtle-compat keeps in Nomad Meta: the legacy facts Nomad has no field for, written as JSON
  * under one key of the job's and of each task's Meta:
- *   job Meta  `dtle_compat_job`:  {"Type","Orders","Failover","Constraints"}
+ *   job Meta  `dtle_compat_job`:  {"Name","Type","Orders","Failover","Constraints"}
+ *     (Name: the legacy Name as posted; the Nomad job Name is the job ID, dtle's state key: identity.ts)
  *   task Meta `dtle_compat_task`: {"Type","Driver","NodeID","NodeName","Leader","Constraints","Config"}
  * Anyone who may write the Nomad job may write its Meta, so it is read back with a schema: a field
  * that is not what dtle-compat writes is ignored (as if absent), secrets in Config are dropped.
@@ -20,8 +21,9 @@ const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(unde
 const constraints = lenient(z.array(z.strictObject({ LTarget: z.string(), RTarget: z.string(), Operand: z.string() })).nullable());
 
 const JobMeta = z.object({
+  Name: lenient(z.string()),
   Type: lenient(z.enum(LEGACY_JOB_TYPES)),
-  Orders: lenient(z.array(z.string())),
+  Orders: lenient(z.array(z.string()).nullable()),
   Failover: lenient(z.boolean()),
   Constraints: constraints,
 });
@@ -62,8 +64,8 @@ export function readTaskMeta(meta: Record<string, string> | null | undefined): T
 }
 
 /** The job Meta to write. */
-export function jobMeta(m: { Type: string; Orders: string[]; Failover: boolean; Constraints: LegacyConstraint[] | null }): Record<string, string> {
-  return { [JOB_META_KEY]: JSON.stringify({ Type: m.Type, Orders: m.Orders, Failover: m.Failover, Constraints: m.Constraints }) };
+export function jobMeta(m: { Name: string; Type: string; Orders: string[] | null; Failover: boolean; Constraints: LegacyConstraint[] | null }): Record<string, string> {
+  return { [JOB_META_KEY]: JSON.stringify({ Name: m.Name, Type: m.Type, Orders: m.Orders, Failover: m.Failover, Constraints: m.Constraints }) };
 }
 
 /** A task's Meta to write (Config without secrets: passwords live only in the driver config). */

@@ -68,8 +68,18 @@ export function legacyNodeStub(n: NodeListStub, opts: HttpAddrOptions): LegacyNo
   };
 }
 
+/**
+ * 2.x's node Attributes (internal/client/client.go:564): exactly its two drivers, for a node that
+ * runs dtle (its `driver.<name>` fingerprint, for a name in `drivers`); Nomad's fingerprint keys
+ * are not 2.x's. A node without dtle has none.
+ */
+export function legacyNodeAttributes(attributes: Record<string, string> | null, drivers: readonly string[]): Record<string, string> {
+  const detected = (v: string | undefined) => v === 'true' || v === '1';
+  return drivers.some((d) => detected(attributes?.[`driver.${d}`])) ? { 'driver.Kafka': '1', 'driver.MySQL': '1' } : {};
+}
+
 /** models.Node. NatsAddr / NatsAdvertiseAddr belong to the dtle plugin's config, which Nomad does not report: "". */
-export function legacyNode(n: NodeDetail, opts: HttpAddrOptions): LegacyNode {
+export function legacyNode(n: NodeDetail, opts: HttpAddrOptions, drivers: readonly string[]): LegacyNode {
   return {
     ID: n.ID,
     Datacenter: n.Datacenter,
@@ -77,7 +87,7 @@ export function legacyNode(n: NodeDetail, opts: HttpAddrOptions): LegacyNode {
     HTTPAddr: legacyHttpAddr(nodeAddressOf({ Attributes: n.Attributes, HTTPAddr: n.HTTPAddr }), opts),
     NatsAddr: '',
     NatsAdvertiseAddr: '',
-    Attributes: n.Attributes,
+    Attributes: legacyNodeAttributes(n.Attributes, drivers),
     ComputedClass: n.ComputedClass,
     Status: n.Status,
     StatusDescription: n.StatusDescription,

@@ -13,7 +13,8 @@
  *                       Leader ← only2x.leader    Constraints ← only2x.constraints
  *   Task.Config         what Nomad holds (connection as ConnectionConfig, gtid as Gtid, options,
  *                       a Kafka dest's settings flat), laid over what was posted (only2x.posted):
- *                       posted JSON types and keys the driver does not take survive
+ *                       posted JSON types and keys the driver does not take survive;
+ *                       NatsAddr ← natsAddr (withNatsAddr), never a posted one
  */
 import type { JobListStub } from '../nomad/types';
 import type { LegacyConfig, LegacyJob, LegacyJobListStub, LegacyJobSpec, LegacyJobState, LegacyTask } from '../legacy/types';
@@ -35,8 +36,22 @@ export function legacySpecOf(j: DtleJob): LegacyJobSpec {
     Type: j.only2x.type,
     Datacenters: j.datacenters,
     Constraints: j.only2x.constraints,
-    Tasks: j.tasks.map(legacyTaskOf),
+    Tasks: j.tasks.map((t) => withNatsAddr(legacyTaskOf(t), j.natsAddr)),
   };
+}
+
+/**
+ * dtle's NATS address as 2.x showed it: 2.x's scheduler wrote the Dest node's NATS address into
+ * every task's Config (generic_sched.go:427–431); dtle 4.x keeps it in Consul
+ * (`dtle/<job>/NatsAddr`, written when the Dest task starts; `wait`/`waitdst` while it waits).
+ * A `host:port` value is shown; anything else (unknown, a placeholder) leaves the key out, as 2.x
+ * had it before the job was placed. A NatsAddr the caller posted is never shown: it is 2.x's own.
+ */
+export function withNatsAddr<T extends { Config: LegacyConfig }>(task: T, natsAddr: string | null): T {
+  const { NatsAddr: _posted, ...config } = task.Config;
+  void _posted;
+  const known = natsAddr !== null && /^\S+:\d{1,5}$/.test(natsAddr);
+  return { ...task, Config: known ? { ...config, NatsAddr: natsAddr } : config };
 }
 
 /** Nomad's state of a job as the 2.x job shows it: from the job itself or from a list stub. */

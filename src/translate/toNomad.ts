@@ -2,8 +2,8 @@
  * The dtle job record → the Nomad job to register, in a given task config dialect. Pure.
  *
  * Field map (Nomad ← record):
- *   ID ← id;  Name ← name;  Type ← "service";  Priority ← 50;  Region ← region;  Namespace ← the scope's;
- *   Datacenters ← datacenters;  Meta[dtle_compat_job] ← only2x (meta.ts);
+ *   ID ← id;  Name ← stateKey (= id: dtle keys its state by it, identity.ts);  Type ← "service";  Priority ← 50;  Region ← region;  Namespace ← the scope's;
+ *   Datacenters ← datacenters;  Meta[dtle_compat_job] ← name, only2x (meta.ts);
  *   TaskGroups ← one group per task, named src/dest, Count 1, pinned by a constraint on
  *     `${node.unique.id}` (node.id) or else `${node.unique.name}` (node.name);
  *   Tasks[0] ← Name src/dest, Driver ← the first of dtle_drivers, Meta[dtle_compat_task] ← type, driver,
@@ -102,13 +102,13 @@ export function nomadJobOf(j: DtleJob, opts: NomadRenderOptions): NomadJobWrite 
   };
   return {
     ID: j.id,
-    Name: j.name,
+    Name: j.stateKey,
     Type: 'service',
     Priority: 50,
     ...(j.region !== null ? { Region: j.region } : {}),
     ...(opts.namespace ? { Namespace: opts.namespace } : {}),
     Datacenters: j.datacenters,
-    Meta: jobMeta({ Type: j.only2x.type, Orders: j.only2x.orders, Failover: j.only2x.failover, Constraints: j.only2x.constraints }),
+    Meta: jobMeta({ Name: j.name, Type: j.only2x.type, Orders: j.only2x.orders, Failover: j.only2x.failover, Constraints: j.only2x.constraints }),
     TaskGroups: [group(src, configs.src), group(dest, configs.dest)],
   };
 }

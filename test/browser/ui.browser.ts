@@ -40,7 +40,7 @@ const allowSkip = process.env.UI_TEST_ALLOW_NO_BROWSER === '1';
 if (!executablePath && allowSkip) process.stderr.write('ui.browser: no chromium found; skipped because UI_TEST_ALLOW_NO_BROWSER=1\n');
 const suite = !executablePath && allowSkip ? describe.skip : describe;
 
-const EVIL_ID = '<img/src/onerror=window.__xss=1>';
+const EVIL_ID = `<img&"'onerror=window.__xss=1`;
 
 suite('the operator page in Chromium', () => {
   let sim: SimNomad;

@@ -79,8 +79,11 @@ describeEachDtle('the real dtle driver', (agent) => {
       const res = await get(`/v1/node/${id}`);
       expect(res.status).toBe(200);
       const node = res.body as LegacyNode;
-      expect(node.Attributes).toMatchObject({
-        // Nomad writes a detected driver's own attribute as "1" among the node's attributes
+      // a node running dtle shows exactly 2.x's attributes (internal/client/client.go:564)
+      expect(node.Attributes).toEqual({ 'driver.Kafka': '1', 'driver.MySQL': '1' });
+      // behind it, Nomad's fingerprint of the real plugin: its attribute "1", its version
+      const nomadNode = (await (await fetch(`${agent.nomad}/v1/node/${id}`)).json()) as { Attributes: Record<string, string> };
+      expect(nomadNode.Attributes).toMatchObject({
         'driver.dtle': '1',
         'driver.dtle.version': agent.version,
         'driver.dtle.full_version': expect.stringMatching(new RegExp(`^${agent.version.replace(/\./g, '\\.')}-`)),

@@ -9,8 +9,7 @@
  * Nomad. The second states the rule dtle-compat must follow (Nomad job Name := Nomad job ID :=
  * the legacy ID, a UUID when the body has none; the legacy Name kept in the job's Meta and shown
  * to legacy clients; refuse at POST what the driver would refuse or misfile). dtle-compat does not
- * follow it yet (its src/ is being redesigned): those tests are marked `it.failing` and must be
- * turned into plain `it` when the rule lands.
+ * follows it: the second block proves that on the real driver.
  *
  * No MySQL can run here (see dtleHelpers.ts): the tasks end at `connection refused` and restart.
  */
@@ -114,7 +113,7 @@ describeEachDtle('job identity', (agent) => {
       c.close();
     });
 
-    it.failing('two legacy jobs with one Name get two Nomad job Names (= their IDs), so dtle keeps two states', async () => {
+    it('two legacy jobs with one Name get two Nomad job Names (= their IDs), so dtle keeps two states', async () => {
       const name = `e2e-samename-${tag}`;
       const ids = [`e2e-samename-${tag}-1`, `e2e-samename-${tag}-2`];
       for (const id of ids) {
@@ -129,7 +128,7 @@ describeEachDtle('job identity', (agent) => {
       for (const id of ids) await waitFor(`dtle/${id}/NatsAddr`, async () => ((await consulKeys(`dtle/${id}/`)).length > 0 ? true : undefined), 60_000);
     });
 
-    it.failing('a legacy job without ID gets a UUID (as 2.x did), which is its Nomad ID and Name', async () => {
+    it('a legacy job without ID gets a UUID (as 2.x did), which is its Nomad ID and Name', async () => {
       const job = realLegacyJob('unused', await deadEnds(), { name: `e2e-noid-${tag}` });
       const { ID: _drop, ...body } = job;
       void _drop;
@@ -142,7 +141,7 @@ describeEachDtle('job identity', (agent) => {
       expect((await nomadJob(mine?.ID ?? ''))?.Name).toBe(mine?.ID);
     });
 
-    it.failing('a Name longer than 64 characters is accepted: the driver never sees it (no "job name too long")', async () => {
+    it('a Name longer than 64 characters is accepted: the driver never sees it (no "job name too long")', async () => {
       const id = `e2e-longname-${tag}`;
       posted.push(id);
       const res = await post(realLegacyJob(id, await deadEnds(), { name: 'n'.repeat(65) }));
@@ -165,12 +164,13 @@ describeEachDtle('job identity', (agent) => {
     };
 
     // what the real driver refuses at task start, or files under another job's keys
-    it.failing.each([
+    it.each([
       ['longer than 64 bytes (driver/common/common.go ValidateJobName, g.JobNameLenLimit)', 'i'.repeat(65)],
       ['64 bytes as UTF-8 but fewer characters (Go\'s len counts bytes)', 'é'.repeat(33)],
       ['a "/" (Consul keys dtle/<ID>/ nest; the binlog relay dir nests; no legacy route can name it)', 'a/b'],
       ['an empty NATS token: ".." (nats.go badSubject)', 'a..b'],
       ['an empty NATS token: leading "."', '.a'],
+      ['an empty NATS token: trailing "."', 'a.'],
       ['a NATS wildcard token "*" (subscribes to other jobs\' subjects)', 'a.*.b'],
       ['a NATS wildcard token ">"', 'a.>.b'],
       ['the suffix of a two-way job\'s reverse subject, "_dtrev" (driver/handle.go)', `e2e-${tag}_dtrev`],

@@ -1,3 +1,4 @@
+import { GoTypeError } from '../../src/legacy/gojson';
 import { BodyError, parseRegisterBody } from '../../src/legacy/schema';
 
 function bodyError(body: unknown): BodyError {
@@ -21,12 +22,27 @@ describe('parseRegisterBody', () => {
     expect(parseRegisterBody({ Name: 'a', Extra: 1 }).job).toEqual({ Name: 'a', Extra: 1 });
   });
 
-  it('names the field of a wrong JSON type; the body as a whole is field ""', () => {
-    const e = bodyError({ Name: 'a', Failover: 'yes', Tasks: [{ Config: 5 }] });
-    expect(e.field).toBe('Failover');
-    expect(e.message).toMatch(/^Failover: .*; Tasks\[0\]\.Config: /);
-    expect([bodyError([1]).field, bodyError([1]).message]).toEqual(['', 'body: must be a JSON object holding a job']);
-    expect([bodyError({ Job: 'x' }).field, bodyError({ Job: 'x' }).message]).toEqual(['Job', 'Job: must be an object']);
+  it("answers a value of a wrong JSON type for an api.Job field with Go's text (the first in the document)", () => {
+    const goError = (body: unknown) => {
+      try {
+        parseRegisterBody(body);
+      } catch (e) {
+        if (e instanceof GoTypeError) return e.message;
+      }
+      throw new Error('no GoTypeError');
+    };
+    expect(goError({ Name: 'a', Failover: 'yes', Tasks: [{ Config: 5 }] })).toBe('json: cannot unmarshal string into Go struct field Job.Failover of type bool');
+    expect(goError({ Name: 'a', Tasks: [{ Config: 5 }], Failover: 'yes' })).toBe('json: cannot unmarshal number into Go struct field Task.Tasks.Config of type map[string]interface {}');
+    expect(goError([1])).toBe('json: cannot unmarshal array into Go value of type api.Job');
+    expect(goError({ Job: 'x' })).toBe('json: cannot unmarshal string into Go value of type api.Job');
+    expect(goError({ Name: 'a', CreateIndex: -1 })).toBe('json: cannot unmarshal number -1 into Go struct field Job.CreateIndex of type uint64');
+    expect(goError({ Name: 'a', Orders: ['o', 1] })).toBe('json: cannot unmarshal number into Go struct field Job.Orders of type string');
+    expect(goError({ Name: 'a', Tasks: [7] })).toBe('json: cannot unmarshal number into Go struct field Job.Tasks of type api.Task');
     expect(bodyError({ Job: {}, EnforceIndex: 'no' }).field).toBe('EnforceIndex');
+  });
+
+  it('finds api.Job and api.Task fields ignoring case, the last key winning, as Go does; null leaves a field unset', () => {
+    expect(parseRegisterBody({ name: 'a', NAME: 'b', id: 'x', tasks: [{ type: 'Src', config: {} }] }).job).toEqual({ Name: 'b', ID: 'x', Tasks: [{ Type: 'Src', Config: {} }] });
+    expect(parseRegisterBody({ Name: 'a', ID: null, Failover: null }).job).toEqual({ Name: 'a' });
   });
 });

@@ -1,7 +1,7 @@
 /** src/legacy/validation.ts against what the real 2.x server answered (test/fixtures/legacy-2x). */
 import { readdirSync } from 'node:fs';
 import { emptyTaskValidation, TASK_CHECKS } from '../../src/legacy/validation';
-import { FIXTURE_DIR, loadAnswered, loadCapture, ValidateAnswer } from '../mysql/fixtures2x';
+import { FIXTURE_DIR, loadAnswered, loadCapture, ValidateAnswer } from '../support/fixtures2x';
 
 const VALIDATE_OK = readdirSync(FIXTURE_DIR)
   .filter((f) => f.startsWith('validate-') && f.endsWith('.json'))

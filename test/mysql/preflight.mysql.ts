@@ -8,10 +8,12 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import mysql from 'mysql2/promise';
+import request from 'supertest';
+import { startHarness } from '../support/harness';
 import { createLogger } from '../../src/logging';
 import { openSession } from '../../src/mysql/connection';
 import { preflightTask, preflightTasks } from '../../src/mysql/preflight';
-import { CAPTURED_MARIADB, loadAnswered, loadCapture, requestTasks, ValidateAnswer } from './fixtures2x';
+import { CAPTURED_MARIADB, GTID_PREFIX_ONLY, MARIADB_NO_GTID_MODE, loadAnswered, loadCapture, requestTasks, ValidateAnswer, withGtidError } from '../support/fixtures2x';
 
 function env(name: string): string {
   const v = process.env[`DTLE_COMPAT_MARIADB_${name}`];
@@ -98,6 +100,24 @@ const CASES: ReadonlyArray<{ name: string; binlogFormat?: 'STATEMENT' | 'MIXED';
   { name: 'validate-mariadb-port-not-a-number', proves: "a Port that is not an int is 2.x's decoding error" },
 ];
 
+describe(`POST /v1/validate/job through the route, against MariaDB ${server.version}`, () => {
+  it.each(['validate-mariadb-repl', 'validate-mariadb-plain', 'validate-mariadb-wrong-password', 'validate-mariadb-kafka-dest'])(
+    "%s: 2.x's answer (GtidMode with MariaDB's own error after 2.x's prefix)",
+    async (name) => {
+      const capture = loadAnswered(name, REPLACE);
+      const h = await startHarness();
+      try {
+        const res = await request(h.built.app).post('/v1/validate/job').set('Content-Type', 'application/json').send(capture.request.body ?? '');
+        expect(res.status).toBe(capture.status);
+        expect(res.body).toEqual(withGtidError(ValidateAnswer.parse(JSON.parse(capture.body)), MARIADB_NO_GTID_MODE));
+        for (const p of PASSWORDS) expect(res.text).not.toContain(p);
+      } finally {
+        await h.close();
+      }
+    },
+  );
+});
+
 describe(`MySQL pre-flight against MariaDB ${server.version}`, () => {
   it.each(CASES)('$name: $proves', async ({ name, binlogFormat }) => {
     const capture = loadAnswered(name, REPLACE);
@@ -108,7 +128,7 @@ describe(`MySQL pre-flight against MariaDB ${server.version}`, () => {
       if (capture.status === 200) {
         // the route wraps the tasks' results as 2.x did: {DriverConfigValidated: true, Error: '', ValidationTasks}
         expect(result.ok && { DriverConfigValidated: true, Error: '', ValidationTasks: result.ValidationTasks }).toEqual(
-          ValidateAnswer.parse(JSON.parse(capture.body)),
+          withGtidError(ValidateAnswer.parse(JSON.parse(capture.body)), MARIADB_NO_GTID_MODE),
         );
       } else {
         expect(capture.status).toBe(500);
@@ -119,7 +139,7 @@ describe(`MySQL pre-flight against MariaDB ${server.version}`, () => {
     }
   });
 
-  it("GtidMode: MariaDB's own error is Unknown system variable, which 2.x's text replaces", async () => {
+  it("GtidMode: MariaDB's own error is Unknown system variable, shown after 2.x's prefix (2.x dropped it)", async () => {
     const session = await openSession(REPL, { connectTimeoutMs: 5000, queryTimeoutMs: 5000 });
     try {
       expect(await session.query('SELECT @@GTID_MODE')).toEqual({ ok: false, error: "Error 1193: Unknown system variable 'GTID_MODE'" });
@@ -127,7 +147,7 @@ describe(`MySQL pre-flight against MariaDB ${server.version}`, () => {
       await session.close();
     }
     const r = await preflightTask(replSrc);
-    expect(r.GtidMode).toEqual({ Success: false, Error: 'Must have GTID enabled: ' });
+    expect(r.GtidMode).toEqual({ Success: false, Error: `${GTID_PREFIX_ONLY}${MARIADB_NO_GTID_MODE}` });
   });
 
   it('ServerID: MariaDB refuses server_id 0 (stores 1), so the check passes', async () => {

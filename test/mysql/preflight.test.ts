@@ -15,7 +15,7 @@ import { scrubPassword } from '../../src/mysql/connection';
 import { decodePreflightTask, goFormatFloat, goParseInt } from '../../src/mysql/decode';
 import { goDriverErrorText, goScanBool } from '../../src/mysql/goText';
 import { preflightTask, preflightTasks } from '../../src/mysql/preflight';
-import { loadAnswered, requestTasks, ValidateAnswer } from './fixtures2x';
+import { GTID_PREFIX_ONLY, MARIADB_NO_GTID_MODE, loadAnswered, requestTasks, ValidateAnswer, withGtidError } from '../support/fixtures2x';
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {
@@ -100,9 +100,9 @@ describe('runChecks: 2.x decisions and texts', () => {
     expect(s.asked).not.toContain(SQL.masterStatus);
   });
 
-  it("a failed SELECT @@GTID_MODE reads 'Must have GTID enabled: ' (MariaDB's case)", async () => {
-    const s = scripted({ ...HEALTHY, [SQL.gtidMode]: fail("Error 1193: Unknown system variable 'GTID_MODE'") });
-    expect((await runChecks(task('Src'), s.query)).GtidMode).toEqual({ Success: false, Error: 'Must have GTID enabled: ' });
+  it("a failed SELECT @@GTID_MODE reads 2.x's 'Must have GTID enabled: ' and then the query's error (MariaDB's case; 2.x dropped it)", async () => {
+    const s = scripted({ ...HEALTHY, [SQL.gtidMode]: fail(MARIADB_NO_GTID_MODE) });
+    expect((await runChecks(task('Src'), s.query)).GtidMode).toEqual({ Success: false, Error: `${GTID_PREFIX_ONLY}${MARIADB_NO_GTID_MODE}` });
   });
 
   it('GTID on but show master status fails (MySQL 8.4 removed it): that error', async () => {
@@ -133,11 +133,11 @@ describe('runChecks: 2.x decisions and texts', () => {
     expect((await runChecks(task('Src'), s.query)).Binlog).toEqual({ Success: false, Error: text });
   });
 
-  it('every query failing the same way (a closed port): 2.x answer for the seed job', async () => {
+  it('every query failing the same way (a closed port): 2.x answer for the seed job (GtidMode with the error after its prefix)', async () => {
     const e = 'dial tcp 127.0.0.1:46185: connect: connection refused';
     const answer = ValidateAnswer.parse(JSON.parse(loadAnswered('validate-seed-job').body));
     const t = (Type: string): PreflightTask => ({ Type, Connection: { Host: '127.0.0.1', Port: 46185, User: 'u', Password: 'p' }, ExpandSyntaxSupport: false });
-    expect([await runChecks(t('Src'), scripted({}, fail(e)).query), await runChecks(t('Dest'), scripted({}, fail(e)).query)]).toEqual(answer.ValidationTasks);
+    expect([await runChecks(t('Src'), scripted({}, fail(e)).query), await runChecks(t('Dest'), scripted({}, fail(e)).query)]).toEqual(withGtidError(answer, MARIADB_NO_GTID_MODE).ValidationTasks);
   });
 });
 
@@ -312,7 +312,7 @@ describe('real sockets, no MySQL', () => {
     const capture = loadAnswered('validate-seed-job', [['46185', port]]);
     const result = await preflightTasks(requestTasks(capture));
     expect(result.ok && { DriverConfigValidated: true, Error: '', ValidationTasks: result.ValidationTasks }).toEqual(
-      ValidateAnswer.parse(JSON.parse(capture.body)),
+      withGtidError(ValidateAnswer.parse(JSON.parse(capture.body)), MARIADB_NO_GTID_MODE),
     );
   });
 
@@ -320,7 +320,7 @@ describe('real sockets, no MySQL', () => {
     const port = String(await closedPort());
     const capture = loadAnswered('validate-mariadb-localhost-closed-port', [['46383', port]]);
     const result = await preflightTasks(requestTasks(capture));
-    const expected = ValidateAnswer.parse(JSON.parse(capture.body));
+    const expected = withGtidError(ValidateAnswer.parse(JSON.parse(capture.body)), MARIADB_NO_GTID_MODE);
     // Node may try ::1 first where 2.x's Go resolver tried 127.0.0.1: the text then names [::1]
     const normalise = (s: string) => s.replace(`[::1]:${port}`, `127.0.0.1:${port}`);
     expect(JSON.parse(normalise(JSON.stringify(result.ok && result.ValidationTasks)))).toEqual(expected.ValidationTasks);

@@ -114,10 +114,10 @@ describe('pause', () => {
     expect((job.Tasks.find((t) => t.Type === 'Src')?.Config as { ConnectionConfig?: { Password?: string } }).ConnectionConfig?.Password).toBe('*');
   });
 
-  it('an unknown job is 404 job not found and changes nothing', async () => {
+  it('an unknown job is 500 job not found (2.x) and changes nothing', async () => {
     h.sim.resetCalls();
     const res = await request(app()).put('/v1/job/nope/pause');
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(500);
     expect(res.text).toBe('job not found');
     expect(writes()).toEqual([]);
   });

@@ -1,3 +1,10 @@
+import { loadAnswered } from '../support/fixtures2x';
+
+/** The real 2.x server's /v1/self, and its config blocks that Nomad has no counterpart for. */
+const SELF_2X = JSON.parse(loadAnswered('self').body) as { config: Record<string, unknown>; stats: Record<string, Record<string, string>> };
+const ONLY_2X_CONFIG = Object.fromEntries(
+  ['Consul', 'CoverageReportPort', 'CoverageReportRawCodeDir', 'JaegerAgentAddress', 'JaegerAgentPort', 'Metric', 'Network'].map((k) => [k, SELF_2X.config[k]]),
+);
 import { AgentSelf, ServerMembers } from '../../src/nomad/types';
 import { legacyAgentSelf, legacyMembers, legacyMemberTags } from '../../src/translate/agent';
 import { legacyFixture, sortedKeys, typesOf } from '../support/runtimeFixtures';
@@ -167,6 +174,7 @@ describe('legacyAgentSelf', () => {
       EnableUi: true,
       UiDir: '',
       DtleSchemaName: 'dtle',
+      ...ONLY_2X_CONFIG,
     });
   });
 
@@ -175,8 +183,10 @@ describe('legacyAgentSelf', () => {
     expect(text).not.toMatch(/secret/);
   });
 
-  it('keeps the string-valued stats sections', () => {
-    expect(out.stats).toEqual({ nomad: { leader: 'true', server: 'true' }, runtime: { goroutines: '93' } });
+  it("keeps 2.x's string-valued stats sections, Nomad's `nomad` as 2.x's `server` (its `server` flag as `manager`)", () => {
+    expect(out.stats).toEqual({ server: { leader: 'true', manager: 'true' }, runtime: { goroutines: '93' } });
+    expect(Object.keys(SELF_2X.stats).sort()).toEqual(['client', 'raft', 'runtime', 'serf', 'server']);
+    expect(Object.keys(SELF_2X.stats.server ?? {}).sort()).toEqual(['bootstrap', 'known_regions', 'leader', 'leader_addr', 'manager']);
   });
 
   it("takes NodeName from the member's name when Nomad's config has none (no `name` set: hostname.region), as 2.x defaulted to the hostname", () => {

@@ -45,8 +45,10 @@ describe('dtleJobOfLegacy: 2.x rules', () => {
     ],
   };
 
-  it('takes Name as the ID, the configured datacenters, no region', () => {
-    expect(parse(minimal).job).toMatchObject({ id: 'j1', datacenters: ['dc9'], region: null });
+  it('gives a body without ID the new ID as its ID and state key, keeps its Name; the configured datacenters, no region', () => {
+    const job = dtleJobOfLegacy(minimal, { dialect: 'src-only', datacenters: ['dc9'], newId: () => 'new-id-1' }).job;
+    expect(job).toMatchObject({ id: 'new-id-1', stateKey: 'new-id-1', name: 'j1', datacenters: ['dc9'], region: null });
+    expect(job.only2x.orders).toBeNull();
   });
 
   it('reads a Kafka destination (any case of the driver name) into its settings', () => {

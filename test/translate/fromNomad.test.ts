@@ -21,7 +21,7 @@ describe('dtleJobOfNomad: a job written in the per-task dialect (dtle <= 4.22.07
     expect(src?.options).not.toHaveProperty('ConnectionConfig');
     expect(src?.only2x).toEqual({ leader: false, constraints: null, posted: null });
     expect(record?.tasks[1]?.only2x.leader).toBe(true);
-    expect(record?.only2x).toEqual({ type: 'synchronous', orders: [], failover: false, constraints: null });
+    expect(record?.only2x).toEqual({ type: 'synchronous', orders: null, failover: false, constraints: null });
   });
 
   it("keeps the job's identity and state", () => {

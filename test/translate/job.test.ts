@@ -1,3 +1,4 @@
+import { withNatsAddr } from '../../src/translate/toLegacy';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Job } from '../../src/nomad/types';
@@ -22,6 +23,8 @@ function fixture<T = unknown>(rel: string): T {
 /** seed 003: GET /v1/job/{ID} of a 2.x server (clear passwords, as that sample shows) */
 const seedJob = fixture<LegacyJob>('legacy/job-detail.json');
 /** seed 003: GET /v1/jobs */
+/** A job as shown once dtle's NATS address (seed 003's) is known. */
+const withNats = (j: LegacyJob): LegacyJob => ({ ...j, Tasks: j.Tasks.map((t) => withNatsAddr(t, '127.0.0.1:8193')) });
 const seedList = fixture<Array<{ JobSummary: LegacyJob }>>('legacy/jobs-list.json');
 
 const drivers = ['dtle'];
@@ -51,9 +54,9 @@ function register(body: unknown, dialect: Dialect, existing: LegacyJob | null = 
 describe('legacy job → Nomad job (per-task dialect, dtle <= 4.22.07)', () => {
   const job = register(seedJob, 'per-task');
 
-  it('keeps ID and Name, makes a service job in the legacy datacenters', () => {
+  it("keeps the ID, names the Nomad job by it (dtle's state key), makes a service job in the legacy datacenters", () => {
     expect(job.ID).toBe('8ce4b408-8c64-41b9-04d7-baf451348e89');
-    expect(job.Name).toBe('test1-2');
+    expect(job.Name).toBe('8ce4b408-8c64-41b9-04d7-baf451348e89');
     expect(job.Type).toBe('service');
     expect(job.Priority).toBe(50);
     expect(job.Region).toBe('global');
@@ -93,7 +96,7 @@ describe('legacy job → Nomad job (per-task dialect, dtle <= 4.22.07)', () => {
   });
 
   it('keeps legacy-only facts in Meta and never a password there', () => {
-    expect(JSON.parse(job.Meta[JOB_META_KEY] as string)).toEqual({ Type: 'synchronous', Orders: [], Failover: false, Constraints: null });
+    expect(JSON.parse(job.Meta[JOB_META_KEY] as string)).toEqual({ Name: 'test1-2', Type: 'synchronous', Orders: [], Failover: false, Constraints: null });
     const taskMeta = JSON.parse(job.TaskGroups[0]?.Tasks[0]?.Meta[TASK_META_KEY] as string) as Record<string, unknown>;
     expect(taskMeta).toMatchObject({ Type: 'Src', Driver: 'MySQL', NodeID: '', NodeName: 'dtle', Leader: false });
     expect(JSON.stringify(job.Meta) + JSON.stringify(job.TaskGroups.map((g) => g.Tasks[0]?.Meta))).not.toContain('111111');
@@ -115,9 +118,10 @@ describe('legacy job → Nomad job (src-only dialect, dtle >= 4.22.11)', () => {
 });
 
 describe.each<Dialect>(['per-task', 'src-only'])('POST then GET round-trips (%s)', (dialect) => {
-  it('gives back the seed 003 job, with 2.x types ("3306" stays a string) and dropped keys restored', () => {
-    const back = nomadJobToLegacy(asStored(register(seedJob, dialect)), drivers);
-    expect(back).toEqual(seedJob);
+  it('gives back the seed 003 job, with 2.x types ("3306" stays a string) and dropped keys restored; NatsAddr once dtle has one', () => {
+    const back = nomadJobToLegacy(asStored(register(seedJob, dialect)), drivers) as LegacyJob;
+    expect(back.Tasks.map((t) => t.Config.NatsAddr)).toEqual([undefined, undefined]);
+    expect(withNats(back)).toEqual(seedJob);
   });
 
   it("masks every password in list and detail; the list stub is seed 003's", () => {
@@ -126,7 +130,7 @@ describe.each<Dialect>(['per-task', 'src-only'])('POST then GET round-trips (%s)
     const masked = maskSecrets(legacy);
     expect(JSON.stringify(masked)).not.toContain('111111');
     expect(masked.Tasks.map((t) => (t.Config.ConnectionConfig as Record<string, unknown>).Password)).toEqual(['*', '*']);
-    const stub = maskSecrets(legacyListStub(JobListStub.parse({ ...stored, JobSummary: null }), legacy));
+    const stub = maskSecrets(legacyListStub(JobListStub.parse({ ...stored, JobSummary: null }), withNats(legacy)));
     expect(stub).toEqual(seedList[0]);
   });
 
@@ -172,9 +176,12 @@ describe('2.x rules for new jobs', () => {
     ],
   };
 
-  it('uses Name as the job ID when ID is absent, and dc1', () => {
+  it("gives a body without ID a new random UUID as ID and Nomad Name (2.x's rule), and dc1", () => {
     const job = register(minimal, 'per-task');
-    expect(job.ID).toBe('j1');
+    expect(job.ID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(register(minimal, 'per-task').ID).not.toBe(job.ID);
+    expect(job.Name).toBe(job.ID);
+    expect(nomadJobToLegacy(asStored(job), drivers)?.Name).toBe('j1');
     expect(job.Datacenters).toEqual(['dc1']);
   });
 
@@ -209,7 +216,7 @@ describe('2.x rules for new jobs', () => {
     [{ ...minimal, Tasks: [{ ...minimal.Tasks[0], Driver: 'Oracle' }, minimal.Tasks[1]] }, 'Tasks[0].Driver: unknown driver "Oracle"'],
     [{ ...minimal, Tasks: [{ ...minimal.Tasks[0], Driver: 'Kafka' }, minimal.Tasks[1]] }, 'Tasks[0].Driver: driver Kafka can only be used by a Dest task'],
     [{ ...minimal, Type: 'weird' }, 'Type: unknown job type "weird"'],
-    [{ ...minimal, ID: 'a b' }, 'ID: must not contain spaces'],
+    [{ ...minimal, ID: 'a b' }, 'ID: must not contain whitespace'],
     [
       { ...minimal, Tasks: [{ ...minimal.Tasks[0], Config: { ...minimal.Tasks[0]?.Config, ChunkSize: 'lots' } }, minimal.Tasks[1]] },
       'Tasks[0].Config.ChunkSize: must be a number',
@@ -245,7 +252,7 @@ describe('Kafka destinations', () => {
 
   it.each<Dialect>(['per-task', 'src-only'])('round-trips the Kafka task as posted (%s)', (dialect) => {
     const back = nomadJobToLegacy(asStored(register(kafkaJob, dialect)), drivers) as LegacyJob;
-    expect(back.Tasks[1]).toMatchObject({ Type: 'Dest', Driver: 'Kafka', Config: { ...kafkaJob.Tasks[1]?.Config, Gtid: '' } });
+    expect(withNats(back).Tasks[1]).toMatchObject({ Type: 'Dest', Driver: 'Kafka', Config: { ...kafkaJob.Tasks[1]?.Config, Gtid: '' } });
   });
 });
 
@@ -307,7 +314,7 @@ describe('jobs written directly in Nomad', () => {
         Constraints: null,
       },
     ]);
-    expect(legacy).toMatchObject({ Type: 'synchronous', Orders: [], Failover: false, Status: 'running', JobModifyIndex: 5 });
+    expect(legacy).toMatchObject({ Type: 'synchronous', Orders: null, Failover: false, Status: 'running', JobModifyIndex: 5 });
     expect(JSON.stringify(maskSecrets(legacy))).not.toContain('CANARY-pw-7f3a');
   });
 
@@ -320,5 +327,18 @@ describe('jobs written directly in Nomad', () => {
     const job = Job.parse({ ID: 'x', TaskGroups: [{ Name: 'src', Tasks: [{ Name: 'src', Driver: 'raw_exec', Config: {} }] }] });
     expect(nomadJobToLegacy(job, ['dtle'])).toBeNull();
     expect(nomadJobToLegacy(job, ['dtle', 'raw_exec'])?.Tasks.map((t) => t.Type)).toEqual(['Src']);
+  });
+});
+
+describe('a Dest option posted on Dest only (the src-only layout writes it on src)', () => {
+  it.each<Dialect>(['per-task', 'src-only'])('comes back on Dest only (%s)', (dialect) => {
+    const body = JSON.parse(JSON.stringify(seedJob)) as LegacyJob;
+    const dest = body.Tasks[1];
+    if (dest) dest.Config = { ...dest.Config, ParallelWorkers: '4' };
+    const back = nomadJobToLegacy(asStored(register(body, dialect)), drivers) as LegacyJob;
+    expect(back.Tasks.map((t) => [t.Type, t.Config.ParallelWorkers])).toEqual([
+      ['Src', undefined],
+      ['Dest', '4'],
+    ]);
   });
 });

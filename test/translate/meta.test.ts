@@ -2,9 +2,9 @@ import { JOB_META_KEY, TASK_META_KEY, jobMeta, readJobMeta, readTaskMeta, taskMe
 
 describe('the Meta dtle-compat writes', () => {
   it('is read back as written', () => {
-    const job = jobMeta({ Type: 'migration', Orders: ['o1'], Failover: true, Constraints: [{ LTarget: 'a', RTarget: 'b', Operand: '=' }] });
-    expect(JSON.parse(job[JOB_META_KEY] as string)).toEqual({ Type: 'migration', Orders: ['o1'], Failover: true, Constraints: [{ LTarget: 'a', RTarget: 'b', Operand: '=' }] });
-    expect(readJobMeta(job)).toEqual({ Type: 'migration', Orders: ['o1'], Failover: true, Constraints: [{ LTarget: 'a', RTarget: 'b', Operand: '=' }] });
+    const job = jobMeta({ Name: 'test1-2', Type: 'migration', Orders: ['o1'], Failover: true, Constraints: [{ LTarget: 'a', RTarget: 'b', Operand: '=' }] });
+    expect(JSON.parse(job[JOB_META_KEY] as string)).toEqual({ Name: 'test1-2', Type: 'migration', Orders: ['o1'], Failover: true, Constraints: [{ LTarget: 'a', RTarget: 'b', Operand: '=' }] });
+    expect(readJobMeta(job)).toEqual({ Name: 'test1-2', Type: 'migration', Orders: ['o1'], Failover: true, Constraints: [{ LTarget: 'a', RTarget: 'b', Operand: '=' }] });
     const task = taskMeta({ Type: 'Dest', Driver: 'Kafka', NodeID: 'n1', NodeName: '', Leader: true, Constraints: null, Config: { Topic: 't', Port: '3306' } });
     expect(readTaskMeta(task)).toEqual({ Type: 'Dest', Driver: 'Kafka', NodeID: 'n1', NodeName: '', Leader: true, Constraints: null, Config: { Topic: 't', Port: '3306' } });
   });

@@ -1,9 +1,11 @@
+import { loadAnswered } from '../support/fixtures2x';
 import { NodeDetail, NodeListStub, NodeUpdateResponse } from '../../src/nomad/types';
 import {
   hostOf,
   joinHostPort,
   legacyHttpAddr,
   legacyNode,
+  legacyNodeAttributes,
   legacyNodeStub,
   legacyNodeUpdateResponse,
   nodeAddressOf,
@@ -95,15 +97,15 @@ describe('legacyNode', () => {
     CreateIndex: 4,
     ModifyIndex: 43,
   });
-  it("is 2.x's Node: HTTPAddr on the 2.x API port, NATS addresses unknown to Nomad left empty", () => {
-    expect(legacyNode(node, derived)).toEqual({
+  it("is 2.x's Node: HTTPAddr on the 2.x API port, NATS addresses unknown to Nomad left empty, none of Nomad's attributes", () => {
+    expect(legacyNode(node, derived, ['dtle'])).toEqual({
       ID: '0e70636d-b274-c139-185e-e37dcf7a4bca',
       Datacenter: 'dc1',
       Name: 'nomad0',
       HTTPAddr: '172.17.5.6:8190',
       NatsAddr: '',
       NatsAdvertiseAddr: '',
-      Attributes: { 'unique.network.ip-address': '172.17.5.6', 'kernel.name': 'linux' },
+      Attributes: {},
       ComputedClass: 'v1:1234',
       Status: 'ready',
       StatusDescription: '',
@@ -143,5 +145,15 @@ describe('legacyNodeUpdateResponse', () => {
       LastContact: 0,
       KnownLeader: false,
     });
+  });
+});
+
+describe('legacyNodeAttributes', () => {
+  it("is exactly 2.x's two drivers for a node that runs dtle (as the real 2.x server answered), else empty", () => {
+    const node2x = JSON.parse(loadAnswered('node-detail').body) as { Attributes: Record<string, string> };
+    expect(legacyNodeAttributes({ 'driver.dtle': 'true', 'kernel.name': 'linux' }, ['dtle'])).toEqual(node2x.Attributes);
+    expect(legacyNodeAttributes({ 'driver.dtle': '1' }, ['dtle'])).toEqual(node2x.Attributes);
+    expect(legacyNodeAttributes({ 'driver.raw_exec': '1' }, ['dtle'])).toEqual({});
+    expect(legacyNodeAttributes(null, ['dtle'])).toEqual({});
   });
 });

@@ -1,5 +1,5 @@
 import type { DtleJob, DtleTask } from '../../src/translate/dtleJob';
-import { PAUSED_STATUS, isKnownLegacyPath, legacyConfigOf, legacyJobOf, legacyListStubOf, legacySpecOf, legacyTaskOf, overlayPosted } from '../../src/translate/toLegacy';
+import { PAUSED_STATUS, isKnownLegacyPath, legacyConfigOf, legacyJobOf, legacyListStubOf, legacySpecOf, legacyTaskOf, overlayPosted, withNatsAddr } from '../../src/translate/toLegacy';
 
 function task(over: Partial<DtleTask> = {}): DtleTask {
   return {
@@ -20,6 +20,8 @@ const state = { status: 'running', statusDescription: '', createIndex: 59, modif
 const record: DtleJob = {
   id: 'id-1',
   name: 'test1-2',
+  stateKey: 'id-1',
+  natsAddr: null,
   region: 'global',
   datacenters: ['dc1'],
   only2x: { type: 'migration', orders: ['o1'], failover: true, constraints: null },
@@ -86,5 +88,17 @@ describe('overlayPosted and isKnownLegacyPath', () => {
     expect(isKnownLegacyPath(['Topic'], 'Kafka')).toBe(true);
     expect(isKnownLegacyPath(['ChunkSize'], 'MySQL', true)).toBe(false);
     expect(isKnownLegacyPath(['Gtid'], 'MySQL', true)).toBe(true);
+  });
+});
+
+describe('withNatsAddr (2.x wrote the Dest node\'s NATS address into every task\'s Config)', () => {
+  const task = { Type: 'Src', Config: { Gtid: 'g', NatsAddr: '10.0.0.1:8193' } };
+  it('shows a host:port address, never the one posted; leaves the key out when unknown or a placeholder', () => {
+    expect(withNatsAddr(task, '127.0.0.1:43817').Config).toEqual({ Gtid: 'g', NatsAddr: '127.0.0.1:43817' });
+    for (const unknown of [null, 'wait', 'waitdst', '']) expect(withNatsAddr(task, unknown).Config).toEqual({ Gtid: 'g' });
+  });
+  it('is set in every task of the spec from the record', () => {
+    const spec = legacySpecOf({ ...record, natsAddr: '[::1]:8193' });
+    expect(spec.Tasks.map((t) => t.Config.NatsAddr)).toEqual(spec.Tasks.map(() => '[::1]:8193'));
   });
 });

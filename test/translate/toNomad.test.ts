@@ -12,7 +12,7 @@ const record = (dialect: 'per-task' | 'src-only') => dtleJobOfLegacy(seed003Job(
 describe('nomadJobOf', () => {
   it('per-task: each task its own options, Gtid and ConnectionConfig', () => {
     const job = nomadJobOf(record('per-task'), { dialect: 'per-task', driverName: 'dtle', namespace: 'ns1' });
-    expect(job).toMatchObject({ ID: '8ce4b408-8c64-41b9-04d7-baf451348e89', Name: 'test1-2', Type: 'service', Priority: 50, Region: 'global', Namespace: 'ns1' });
+    expect(job).toMatchObject({ ID: '8ce4b408-8c64-41b9-04d7-baf451348e89', Name: '8ce4b408-8c64-41b9-04d7-baf451348e89', Type: 'service', Priority: 50, Region: 'global', Namespace: 'ns1' });
     expect(job.TaskGroups.map((g) => [g.Name, g.Count, g.Tasks[0]?.Name, g.Tasks[0]?.Driver])).toEqual([
       ['src', 1, 'src', 'dtle'],
       ['dest', 1, 'dest', 'dtle'],
@@ -44,7 +44,7 @@ describe('nomadJobOf', () => {
 
   it('writes what only 2.x had into Meta, never a password', () => {
     const job = nomadJobOf(record('src-only'), { dialect: 'src-only', driverName: 'dtle' });
-    expect(JSON.parse(job.Meta[JOB_META_KEY] as string)).toEqual({ Type: 'synchronous', Orders: [], Failover: false, Constraints: null });
+    expect(JSON.parse(job.Meta[JOB_META_KEY] as string)).toEqual({ Name: 'test1-2', Type: 'synchronous', Orders: null, Failover: false, Constraints: null });
     const meta = JSON.parse(job.TaskGroups[0]?.Tasks[0]?.Meta[TASK_META_KEY] as string) as Record<string, unknown>;
     expect(meta).toMatchObject({ Type: 'Src', Driver: 'MySQL', NodeID: '', NodeName: 'dtle', Leader: false, Constraints: null });
     expect(JSON.stringify(job.Meta) + JSON.stringify(job.TaskGroups.map((g) => g.Tasks[0]?.Meta))).not.toContain(PASSWORD);

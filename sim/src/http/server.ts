@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { stringifyLegacy } from '../../../src/legacy/int64';
-import { GoJsonSyntaxError, goDecode } from './gojson';
+import { GoJsonSyntaxError, goDecode } from '../../../src/legacy/gojson';
 
 /** Fault switches (reliability tests). */
 export interface SimFaults {

@@ -174,6 +174,7 @@ export class NomadApi {
     ['/v1/status/peers', { methods: GET, run: (req: Req) => this.status(req, [this.ctx.leaderAddr]) }],
     ['/v1/regions', { methods: GET, run: (req: Req) => this.status(req, [this.ctx.state.region]) }],
     ['/v1/vars', { methods: GET, run: (req: Req) => this.varList(req) }],
+    ['/v1/operator/raft/configuration', { methods: GET, run: (req: Req) => this.raftConfiguration(req) }],
   ]);
 
   /** Nomad's paths with an ID (and maybe more) after a prefix: each handler checks its methods. */
@@ -204,6 +205,14 @@ export class NomadApi {
     this.region(req);
     this.waitParams(req);
     return { status: 200, json };
+  }
+
+  /** command/agent/operator_endpoint.go: the one server of this agent; no query meta headers. */
+  private raftConfiguration(req: Req): Res {
+    this.region(req);
+    this.acl(req);
+    const server = { ID: this.ctx.member.Tags.id ?? '', Node: `${this.ctx.agentNode.name}.${this.ctx.state.region}`, Address: this.ctx.leaderAddr, Leader: true, Voter: true, RaftProtocol: '3' };
+    return { status: 200, json: { Servers: [server], Index: 0 } };
   }
 
   private agentMembers(req: Req): Res {

@@ -6,6 +6,8 @@
  * the server's own canonicalisation (structs Job.Canonicalize, admission mutators).
  */
 import { int64 } from '../../../src/legacy/int64';
+import { goField, goTypeErrorText, goValueTypeErrorText } from '../../../src/legacy/gojson';
+import { multierrorText } from '../../../src/nomad/go';
 import type {
   Affinity,
   Constraint,
@@ -34,15 +36,6 @@ const HOUR = 60 * MINUTE;
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function kindOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'string') return 'string';
-  return 'object';
-}
-
 /** Where the decoder is: the innermost Go struct and the field path from the root (Go's UnmarshalTypeError). */
 interface Ctx {
   struct: string;
@@ -50,18 +43,11 @@ interface Ctx {
 }
 
 function typeError(ctx: Ctx, field: string, v: unknown, goType: string): never {
-  let value = kindOf(v);
-  if (typeof v === 'number' && /int|Duration/.test(goType)) value = `number ${String(v)}`;
-  throw new DecodeError(`json: cannot unmarshal ${value} into Go struct field ${ctx.struct}.${[...ctx.path, field].join('.')} of type ${goType}`);
+  throw new DecodeError(goTypeErrorText(ctx, field, v, goType));
 }
 
-/** Go's encoding/json field lookup: the exact key, else one that matches ignoring case. */
-export function field(o: Record<string, unknown>, name: string): unknown {
-  if (Object.prototype.hasOwnProperty.call(o, name)) return o[name];
-  const lower = name.toLowerCase();
-  for (const k of Object.keys(o)) if (k.toLowerCase() === lower) return o[k];
-  return undefined;
-}
+/** Go's encoding/json field lookup (the service's, shared). */
+export const field = goField;
 
 function present(v: unknown): boolean {
   return v !== undefined && v !== null;
@@ -561,7 +547,7 @@ export interface WriteRequestFields {
 
 export function decodeWriteRequest(body: unknown, rootStruct: 'JobRegisterRequest' | 'JobValidateRequest'): WriteRequestFields {
   if (!isObject(body)) {
-    throw new DecodeError(`json: cannot unmarshal ${kindOf(body)} into Go value of type api.${rootStruct}`);
+    throw new DecodeError(goValueTypeErrorText(body, `api.${rootStruct}`));
   }
   const ctx: Ctx = { struct: rootStruct, path: [] };
   const job = struct(body, 'Job', ctx, 'Job');
@@ -578,11 +564,8 @@ export function decodeWriteRequest(body: unknown, rootStruct: 'JobRegisterReques
 
 /* --------------------------------------------------------------------- validation */
 
-/** hashicorp/go-multierror's text */
-export function multierrorText(errors: string[]): string {
-  if (errors.length === 1) return `1 error occurred:\n\t* ${errors[0]}\n\n`;
-  return `${errors.length} errors occurred:\n\t${errors.map((e) => `* ${e}`).join('\n\t')}\n\n`;
-}
+/** hashicorp/go-multierror's text (the service's, shared) */
+export { multierrorText };
 
 const JOB_TYPES = new Set(['service', 'batch', 'system', 'sysbatch', '_core']);
 

@@ -77,3 +77,24 @@ export const CAPTURED_MARIADB = {
   closedPort: '46383',
   passwords: { repl: 'repl-secret-1', monitor: 'monitor-secret-2', plain: 'plain-secret-3', nodb: 'nodb-secret-4' },
 } as const;
+
+/** 2.x's GtidMode text when `SELECT @@GTID_MODE` failed (it overwrote the query's error). */
+export const GTID_PREFIX_ONLY = 'Must have GTID enabled: ';
+
+/** MariaDB's answer to `SELECT @@GTID_MODE`. */
+export const MARIADB_NO_GTID_MODE = "Error 1193: Unknown system variable 'GTID_MODE'";
+
+/**
+ * A 2.x validate answer with dtle-compat's one documented difference (docs/migration.md): where
+ * `SELECT @@GTID_MODE` failed, GtidMode keeps 2.x's prefix and adds the query's error: the
+ * connection's when it failed, else the server's `gtidError`.
+ */
+export function withGtidError(answer: z.infer<typeof ValidateAnswer>, gtidError: string): z.infer<typeof ValidateAnswer> {
+  return {
+    ...answer,
+    ValidationTasks:
+      answer.ValidationTasks?.map((t) =>
+        t.GtidMode.Error === GTID_PREFIX_ONLY ? { ...t, GtidMode: { Success: false, Error: GTID_PREFIX_ONLY + (t.Connection.Success ? gtidError : t.Connection.Error) } } : t,
+      ) ?? null,
+  };
+}

@@ -1,7 +1,11 @@
 /**
- * Go's json.Decoder.Decode on a request body: the first JSON value is read (anything after it is
- * ignored) and a syntax error has Go's text ("invalid character 'x' looking for beginning of
- * value", "unexpected EOF", …), which Nomad's agent returns as a 400.
+ * Go's encoding/json as Go servers read request bodies (dtle 2.x's agent and Nomad's alike), with
+ * Go's own error texts: json.Decoder.Decode reads the first JSON value (anything after it is
+ * ignored) a syntax error has Go's text ("invalid character 'x' looking for beginning of
+ * value", "unexpected EOF", "EOF" for an empty body); a value of the wrong JSON type for a Go
+ * field is Go's UnmarshalTypeError ("json: cannot unmarshal string into Go struct field
+ * Job.Failover of type bool"); a struct field is found by its exact name, else ignoring case.
+ * Shared by the service (2.x job bodies) and the simulator (Nomad's request bodies).
  */
 
 export class GoJsonSyntaxError extends Error {}
@@ -143,4 +147,52 @@ export function goDecode(text: string): unknown {
     const end = scanValue(text);
     return JSON.parse(text.slice(0, end)) as unknown;
   }
+}
+
+/** The JSON kind of a value as Go's UnmarshalTypeError names it. */
+export function goKindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return 'number';
+  if (typeof v === 'string') return 'string';
+  return 'object';
+}
+
+/** A value of the wrong JSON type for its Go field: Go's UnmarshalTypeError, with its text. */
+export class GoTypeError extends Error {}
+
+/**
+ * Where the decoder is (Go's errorContext): the innermost Go struct and the field path from the
+ * root value, e.g. struct `Task`, path `Tasks.Config` inside an api.Job.
+ */
+export interface GoField {
+  struct: string;
+  path: readonly string[];
+}
+
+/**
+ * Go's UnmarshalTypeError text for `v` decoded into a field of Go type `goType`: a number that
+ * does not fit an integer type is quoted ("number -1"), as Go quotes the literal.
+ */
+export function goTypeErrorText(at: GoField, field: string, v: unknown, goType: string): string {
+  let value = goKindOf(v);
+  if (typeof v === 'number' && /^u?int\d*$|Duration$/.test(goType)) value = `number ${String(v)}`;
+  return `json: cannot unmarshal ${value} into Go struct field ${at.struct}.${[...at.path, field].join('.')} of type ${goType}`;
+}
+
+/** Go's text for a top-level value of the wrong kind: "json: cannot unmarshal array into Go value of type api.Job". */
+export function goValueTypeErrorText(v: unknown, goType: string): string {
+  return `json: cannot unmarshal ${goKindOf(v)} into Go value of type ${goType}`;
+}
+
+/**
+ * Go's field lookup: every key of the object that names the field, exactly or ignoring case, is
+ * decoded into it in document order, so the last such key wins.
+ */
+export function goField(o: Record<string, unknown>, name: string): unknown {
+  const lower = name.toLowerCase();
+  let found: unknown = undefined;
+  for (const k of Object.keys(o)) if (k === name || k.toLowerCase() === lower) found = o[k];
+  return found;
 }

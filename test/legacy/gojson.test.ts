@@ -1,4 +1,4 @@
-import { GoJsonSyntaxError, goDecode } from '../../src/http/gojson';
+import { GoJsonSyntaxError, goDecode } from '../../src/legacy/gojson';
 
 describe("goDecode (Go's json.Decoder.Decode on a request body)", () => {
   it.each([
