@@ -100,7 +100,7 @@ log "npx dtle-compat --version: $got"
 run npx --no-install dtle-compat --help | grep -q '^Usage: dtle-compat \[options\]$' || fail "--help printed no usage"
 port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 check=$(run DTLE_API_ADDR="127.0.0.1:$port" npx --no-install dtle-compat --demo --check 2>/dev/null) || fail "--demo --check exited non-zero: $check"
-printf '%s\n' "$check" | grep -qx 'dtle jobs: 3' || fail "--demo --check did not find the 3 demo jobs: $check"
+printf '%s\n' "$check" | grep -qx 'dtle jobs: 4' || fail "--demo --check did not find the 4 demo jobs: $check"
 printf '%s\n' "$check" | grep -qx 'check: ok' || fail "--demo --check did not say ok: $check"
 log "npx dtle-compat --help, --demo --check: ok"
 
@@ -126,12 +126,12 @@ curl -sS -o "$WORK/jobs.json" -w '%{http_code}' "$base/v1/jobs" | grep -qx 200 |
 node -e "
 const jobs = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
 const ids = jobs.map((j) => j.ID).sort().join(',');
-if (ids !== 'billing-migration,events-to-kafka,orders-sync') throw new Error('unexpected jobs: ' + ids);
+if (ids !== 'billing-migration,events-to-kafka,inventory-sync,orders-sync') throw new Error('unexpected jobs: ' + ids);
 const text = JSON.stringify(jobs);
 if (text.includes('demo-password') || !text.includes('\"Password\":\"*\"')) throw new Error('passwords are not masked');
 " "$WORK/jobs.json" || fail "GET /v1/jobs: $(head -c 300 "$WORK/jobs.json")"
 curl -sS "$base/ui/" | grep -q '<tr data-job="orders-sync">' || fail "GET /ui/ does not list orders-sync"
-log "GET /-/ready, /v1/jobs (3 demo jobs, passwords \"*\"), /ui/: ok"
+log "GET /-/ready, /v1/jobs (4 demo jobs, passwords \"*\"), /ui/: ok"
 
 # npx runs the bin through `sh -c`, which does not pass signals on: SIGTERM goes to the service's
 # own process (as systemd or Nomad send it to the bin), and npx ends with its exit code

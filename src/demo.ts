@@ -1,9 +1,11 @@
 /**
  * `dtle-compat --demo`: the service against a simulated Nomad and Consul (the @dtle-compat/sim
- * package, loaded only here, and this module only for --demo) holding three sample dtle 2.x jobs as
- * the service itself registers them, replicating in real time: `orders-sync` and `events-to-kafka`
- * start from a Gtid and are incremental at once, their Gtid moving; `billing-migration` starts with
- * a full copy (its progress in Consul's DumpProgress), then goes incremental.
+ * package, loaded only here, and this module only for --demo) holding sample dtle 2.x jobs as the
+ * service itself registers them, replicating in real time, every state in Consul where dtle keeps
+ * it: `orders-sync` and `events-to-kafka` start from a Gtid and are incremental at once, their Gtid
+ * moving; `billing-migration` starts with a full copy (its progress in Consul's DumpProgress), then
+ * goes incremental; `inventory-sync`'s destination refuses connections (its tasks fail and
+ * restart, its allocation fails and is rescheduled, as a real dtle driver's would).
  */
 import { SimConsul, SimNomad } from '@dtle-compat/sim';
 import { legacyToNomadJob } from './translate/job';
@@ -30,7 +32,7 @@ function sampleJob(name: string, srcHost: string, destHost: string, opts: { kafk
         },
       },
       kafka
-        ? { Type: 'Dest', Driver: 'Kafka', NodeName: 'nomad0', Config: { Brokers: ['127.0.0.1:9092'], Topic: name } }
+        ? { Type: 'Dest', Driver: 'Kafka', NodeName: 'nomad0', Config: { Brokers: [KAFKA_BROKER], Topic: name } }
         : {
             Type: 'Dest',
             Driver: 'MySQL',
@@ -50,16 +52,22 @@ export interface DemoAgents {
 /** Rows of the demo's full copy and its pace: about 40 s of copying before the job goes incremental. */
 const DEMO_REPLICATION = { rows: 160_000, rowsPerSecond: 4000, txPerSecond: 12 };
 
-/** Starts a simulated Consul and Nomad on free loopback ports, with a few dtle jobs replicating. */
+/** The demo's destination database that is down: nothing listens there. */
+const DOWN_DB = '10.0.0.99';
+/** The demo's Kafka broker (on loopback, so named: the simulator would dial it for real otherwise). */
+const KAFKA_BROKER = '127.0.0.1:9092';
+
+/** Starts a simulated Consul and Nomad on free loopback ports, with a few dtle jobs replicating and one failing. */
 export async function startDemoNomad(): Promise<DemoAgents> {
   const consul = new SimConsul();
   await consul.listen(0, '127.0.0.1');
-  const sim = new SimNomad({ consul, replication: DEMO_REPLICATION });
+  const sim = new SimNomad({ consul, replication: DEMO_REPLICATION, databases: { [`${DOWN_DB}:3306`]: 'refused', [KAFKA_BROKER]: 'replicates' } });
   await sim.listen(0, '127.0.0.1');
   const jobs = [
     sampleJob('orders-sync', '10.0.0.11', '10.0.0.21'),
     sampleJob('billing-migration', '10.0.0.12', '10.0.0.22', { gtid: '' }),
     sampleJob('events-to-kafka', '10.0.0.13', '', { kafka: true }),
+    sampleJob('inventory-sync', '10.0.0.14', DOWN_DB),
   ];
   for (const input of jobs) {
     const { job } = legacyToNomadJob(input, { dialect: 'src-only', driverName: 'dtle', datacenters: ['dc1'] });

@@ -78,6 +78,8 @@ export class JobReads {
   });
   /** job reads under way, by cache key, JobModifyIndex and token */
   private readonly reading = new InFlight<CachedJob>();
+  /** GET /v1/jobs answers being built, by memo key */
+  private readonly building = new InFlight<Buffer>();
 
   constructor(private readonly deps: JobReadsDeps) {
     this.cache = new JobSpecCache(deps.config.job_cache_max_entries, () => deps.metrics.cacheEvictions.labels('jobs').inc());
@@ -131,7 +133,9 @@ export class JobReads {
   /**
    * One job from Nomad, via the cache when the JobModifyIndex matches. A read of the same job, at
    * the same index, for the same token, already under way (the watch's cold fan-out and a legacy
-   * list at once) is shared rather than made twice.
+   * list at once) is shared rather than made twice. Only the Nomad reads wait for a slot of the
+   * fan-out limit: a hit never queues behind another list's misses (under a write-heavy load that
+   * queue made list answers wait seconds).
    */
   private fetchJob(id: string, jobModifyIndex: number, scope: Scope): Promise<CachedJob> {
     const key = this.keyOf(id, scope);
@@ -139,7 +143,7 @@ export class JobReads {
     if (hit) return Promise.resolve(hit);
     const flight = [key, jobModifyIndex, this.deps.nomad.tokenFor(scope.token) ?? ''].join('\u0000');
     return this.reading.run(flight, async () => {
-      const { data } = await this.readNow(id, scope);
+      const { data } = await this.limit(() => this.readNow(id, scope));
       const entry = this.entryOf(data, nomadSpecToLegacy(data, this.deps.config.dtle_drivers));
       this.cache.set(key, entry);
       this.noteCacheSize();
@@ -173,7 +177,7 @@ export class JobReads {
       this.deps.logger,
       async (index, wait) => {
         const { data: stubs, meta } = await this.deps.nomad.get('/v1/jobs', JobList, { block: { index, wait }, op: 'jobs.watch' });
-        await Promise.all(stubs.map((stub) => this.limit(() => this.fetchJob(stub.ID, stub.JobModifyIndex, {}).catch(() => undefined))));
+        await Promise.all(stubs.map((stub) => this.fetchJob(stub.ID, stub.JobModifyIndex, {}).catch(() => undefined)));
         this.cache.retain(this.scopeKey({}), new Set(stubs.map((s: JobListStub) => s.ID)));
         this.noteCacheSize();
         return meta.index ?? index;
@@ -223,16 +227,21 @@ export class JobReads {
     const key = index === null ? null : [scopeKey, viewer, prefix ?? '', pretty ? 'pretty' : '', paused, index].join('\u0000');
     const hit = key === null ? undefined : this.listMemo.get(key);
     if (hit !== undefined) return { text: hit.text, meta: res.meta };
-    const stubs = this.deps.nomad.parse(res.text, JobList, 'GET', res.status, '/v1/jobs');
-    const { jobs, complete } = await this.legacyList(stubs, pausedIds, dtlePaused, scope, prefix);
-    // kept encoded: a socket write of a Buffer copies nothing, of a large string it encodes anew each time
-    const text = Buffer.from(stringifyLegacy(jobs, pretty) + (pretty ? '\n' : ''), 'utf8');
-    // an answer that left a job out (unreadable, or gone in between) is not kept
-    if (key !== null && index !== null && complete) {
-      // answers of this scope at another index will not be asked for again: at 10,000 jobs each is ~10 MB
-      for (const [k, e] of this.listMemo.entries()) if (e.scope === scopeKey && e.index !== index) this.listMemo.delete(k);
-      this.listMemo.set(key, { scope: scopeKey, index, text });
-    }
+    const build = async (): Promise<Buffer> => {
+      const stubs = this.deps.nomad.parse(res.text, JobList, 'GET', res.status, '/v1/jobs');
+      const { jobs, complete } = await this.legacyList(stubs, pausedIds, dtlePaused, scope, prefix);
+      // kept encoded: a socket write of a Buffer copies nothing, of a large string it encodes anew each time
+      const text = Buffer.from(stringifyLegacy(jobs, pretty) + (pretty ? '\n' : ''), 'utf8');
+      // an answer that left a job out (unreadable, or gone in between) is not kept
+      if (key !== null && index !== null && complete) {
+        // answers of this scope at another index will not be asked for again: at 10,000 jobs each is ~10 MB
+        for (const [k, e] of this.listMemo.entries()) if (e.scope === scopeKey && e.index !== index) this.listMemo.delete(k);
+        this.listMemo.set(key, { scope: scopeKey, index, text });
+      }
+      return text;
+    };
+    // lists of one key asked for while its answer is being built share that build
+    const text = key === null ? await build() : await this.building.run(key, build);
     return { text, meta: res.meta };
   }
 
@@ -254,21 +263,19 @@ export class JobReads {
   ): Promise<{ jobs: LegacyJobListStub[]; complete: boolean }> {
     let complete = true;
     const results = await Promise.all(
-      stubs.map((stub) =>
-        this.limit(async () => {
-          try {
-            return { stub, entry: await this.fetchJob(stub.ID, stub.JobModifyIndex, scope) };
-          } catch (e) {
-            if (e instanceof NomadError && e.kind === 'http' && e.status !== 403 && e.status < 500) {
-              // gone between the list and the read, or unreadable: leave it out of this answer
-              this.deps.logger.debug('job skipped in list', { job: stub.ID, status: e.status });
-              complete = false;
-              return null;
-            }
-            throw e;
+      stubs.map(async (stub) => {
+        try {
+          return { stub, entry: await this.fetchJob(stub.ID, stub.JobModifyIndex, scope) };
+        } catch (e) {
+          if (e instanceof NomadError && e.kind === 'http' && e.status !== 403 && e.status < 500) {
+            // gone between the list and the read, or unreadable: leave it out of this answer
+            this.deps.logger.debug('job skipped in list', { job: stub.ID, status: e.status });
+            complete = false;
+            return null;
           }
-        }),
-      ),
+          throw e;
+        }
+      }),
     );
     const live = new Set(stubs.map((s: JobListStub) => s.ID));
     if (!prefix) {

@@ -1,7 +1,13 @@
 /**
  * `npm run test:chaos`: the built service (node dist/cli.js) and the simulated Nomad as processes of
  * their own on loopback; autocannon mixes reads and job writes on CHAOS_CONNECTIONS connections
- * (default 200) for CHAOS_DURATION seconds (default 60). Passes when:
+ * (default 200) for CHAOS_DURATION seconds (default 60) at CHAOS_RATE requests per second in all
+ * (default 150: about half of what the service answers at saturation on a 2-core machine with the
+ * simulator and the load generator beside it; the most it can do is `npm run bench`'s question).
+ * A soak at saturation measures the accept queue, not the service: a busy Node process leaves new
+ * connections in the kernel's accept queue for seconds (measured with a plain http server spending
+ * 2 ms per request: connections 101-200 of 200 accepted after 4-8 s). Passes when:
+ *  - the rate was held (at least 90% of it answered);
  *  - no answer is an error of ours: every status is the one expected for its request (200; 404 for
  *    deleting a job already deleted), no socket error, no timeout;
  *  - no answer and no log line carries a password;
@@ -21,6 +27,7 @@ import autocannon from 'autocannon';
 const ROOT = path.resolve(__dirname, '..', '..');
 const DURATION = Number(process.env.CHAOS_DURATION ?? '60');
 const CONNECTIONS = Number(process.env.CHAOS_CONNECTIONS ?? '200');
+const RATE = Number(process.env.CHAOS_RATE ?? '150');
 /**
  * Under this load V8 grows its heap and the process's RSS for the first 15-20 s (measured: 150,
  * 197, 218, 261, 268 MB at 5 s steps, then flat), so "after warm-up" is taken at 20 s; a leak
@@ -157,7 +164,7 @@ afterAll(async () => {
 describe('load and soak', () => {
   const stats = { requests: 0, byKind: {} as Record<string, Record<number, number>>, unexpected: [] as string[], leaks: 0 };
 
-  it(`${CONNECTIONS} connections for ${DURATION} s, reads and job writes: no error of ours, no leak, RSS bounded`, async () => {
+  it(`${CONNECTIONS} connections at ${RATE} req/s for ${DURATION} s, reads and job writes: no error of ours, no leak, RSS bounded`, async () => {
     const pid = svc.proc.pid as number;
     const samples: Array<{ t: number; mb: number }> = [];
     const started = Date.now();
@@ -172,6 +179,7 @@ describe('load and soak', () => {
       url: base,
       connections: CONNECTIONS,
       duration: DURATION,
+      overallRate: RATE,
       pipelining: 1,
       timeout: 20,
       requests: [
@@ -217,6 +225,7 @@ describe('load and soak', () => {
     const report = {
       connections: CONNECTIONS,
       duration_s: DURATION,
+      rate: RATE,
       requests: result.requests.total,
       responses_seen: stats.requests,
       req_per_s: Math.round(result.requests.average),
@@ -237,6 +246,7 @@ describe('load and soak', () => {
     expect(result.timeouts).toBe(0);
     expect(stats.leaks).toBe(0);
     expect(stats.requests).toBeGreaterThan(0);
+    expect(result.requests.total).toBeGreaterThanOrEqual(0.9 * RATE * DURATION);
     expect(samples.length).toBeGreaterThanOrEqual(DURATION - 2);
     expect(end).toBeLessThanOrEqual(warm * RSS_GROWTH_LIMIT);
   });

@@ -133,6 +133,7 @@ export interface NomadTaskEvent {
   DriverError: string;
   ExitCode: number;
   RestartReason: string;
+  StartDelay: number;
   Details: Record<string, string> | null;
 }
 
@@ -145,6 +146,7 @@ export interface NomadAllocStub {
   EvalID: string;
   DesiredStatus: string;
   ClientStatus: string;
+  ClientDescription: string;
   CreateTime: number;
   TaskStates: Record<string, { State: string; Failed: boolean; Restarts: number; Events: NomadTaskEvent[] | null }> | null;
 }

@@ -146,7 +146,7 @@ describe('GET /ui/ against the simulated Nomad', () => {
       {
         key: 'ui-paused',
         // paused by dtle's own mechanism (the flag in Consul, the signals): the tasks keep running
-        cells: ['ui-paused', 'held', 'synchronous', 'pause', 'full', 'Src running (full), Dest running (full)', '[job][allocations]'],
+        cells: ['ui-paused', 'held', 'synchronous', 'pause', 'full', 'Src running, Dest running (full)', '[job][allocations]'],
         links: ['/v1/job/ui-paused', '/v1/job/ui-paused/allocations'],
       },
     ]);

@@ -2,6 +2,7 @@ import request from 'supertest';
 import type { NomadClient } from '../../src/nomad/client';
 import { NomadError } from '../../src/nomad/errors';
 import { Job } from '../../src/nomad/types';
+import * as jobTranslate from '../../src/translate/job';
 import { CANARY, startHarness, record, type Harness } from '../support/harness';
 
 /** Nomad calls a request made, without the background watches' blocking queries. */
@@ -217,6 +218,33 @@ describe('GET /v1/jobs upstream calls (counted at the simulated Nomad)', () => {
     const broken = await request(h.built.app).get('/v1/jobs');
     expect(broken.status).toBe(500);
     expect(broken.text).toBe('rpc error: leadership lost while committing log');
+  });
+});
+
+describe('GET /v1/jobs under concurrent callers', () => {
+  let h: Harness;
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await h.close();
+  });
+
+  it('lists asked for at one Nomad index while its answer is being built share that build: one translation per job, not one per caller', async () => {
+    const N = 12;
+    const CALLERS = 8;
+    h = await startHarness();
+    h.sim.seedDtleJobs(N);
+    await request(h.built.app).get('/v1/jobs').expect(200);
+    await touch(h, 'sim-dtle-00005', 'moved');
+    // every Nomad answer slow: each caller's list call lands while the changed job is still being read
+    h.sim.faults.delayMs = 150;
+    const stubs = jest.spyOn(jobTranslate, 'legacyListStub');
+    const answers = await Promise.all(Array.from({ length: CALLERS }, () => request(h.built.app).get('/v1/jobs')));
+    for (const a of answers) {
+      expect(a.status).toBe(200);
+      expect(a.text).toBe(answers[0]?.text);
+    }
+    expect(JSON.parse(answers[0]?.text ?? '[]')).toHaveLength(N);
+    expect(stubs).toHaveBeenCalledTimes(N);
   });
 });
 

@@ -4,11 +4,12 @@
  * by the agent server every simulated agent shares (../http/server.ts).
  */
 import { canonicalJob, DecodeError, decodeWriteRequest, field, isObject, multierrorText, validateJob } from './decode';
+import { goKindOf } from '../../../src/legacy/gojson';
 import { decodeSegment, parseBody, SimHttpError, type SimFaults, type SimAnswer as Res, type SimRequest as Req } from '../http/server';
-import { nowNanos, parseGoBool, parseGoDuration } from '../../../src/nomad/go';
-import { int64, stringifyLegacy } from '../../../src/legacy/int64';
-import { allocStub, jobStub, NOMAD_REVISION, NOMAD_VERSION, nodeStub, omitEmpty, taskEvent } from './shapes';
-import { allocTerminal, type JobRecord, type SimState, type Table } from './state';
+import { parseGoBool, parseGoDuration } from '../../../src/nomad/go';
+import { stringifyLegacy } from '../../../src/legacy/int64';
+import { allocStub, jobStub, NOMAD_REVISION, NOMAD_VERSION, nodeStub, omitEmpty } from './shapes';
+import type { JobRecord, SimState, Table } from './state';
 import type { AgentMember, Allocation, Evaluation, Job, JobSummary, Node, StrMap, Variable } from './structs';
 
 export interface ServerContext {
@@ -20,8 +21,6 @@ export interface ServerContext {
   member: AgentMember;
   leaderAddr: string;
   agentNode: { name: string; address: string };
-  /** the dtle driver's answer to a signal (its error text, or null), when the simulator runs one */
-  signalDriver: ((allocId: string, task: string, signal: string) => string | null) | null;
 }
 
 const INVALID_METHOD = 'Invalid method';
@@ -537,84 +536,63 @@ export class NomadApi {
     return { status: 200, headers: { 'X-Nomad-Index': String(out.Index) }, json: { EvalID: out.EvalID, Index: out.Index } };
   }
 
-  /** GET /v1/client/allocation/{id}/stats: the client's AllocResourceUsage. */
+  /** /v1/client/allocation/{id}/stats and /signal: the client's allocation endpoints. */
   private clientAlloc(req: Req, rest: string): Promise<Res> | Res {
     const tokens = rest.split('/');
     if (tokens.length !== 2) throw err(404, 'resource not found');
     const id = decodeSegment(tokens[0] as string);
-    if (tokens[1] === 'signal') return this.allocSignal(req, id);
-    if (tokens[1] !== 'stats') throw err(404, 'resource not found');
+    if (tokens[1] === 'stats') return this.clientAllocStats(req, id);
+    if (tokens[1] === 'signal') return this.clientAllocSignal(req, id);
+    throw err(404, 'resource not found');
+  }
+
+  /** GET /v1/client/allocation/{id}/stats: the client's AllocResourceUsage (allocRunner.LatestAllocStats). */
+  private clientAllocStats(req: Req, id: string): Res {
     this.region(req);
     this.acl(req);
     checkUuid(id, 'alloc lookup failed: ');
     const r = this.ctx.state.allocs.get(id);
     if (!r) throw err(404, `Unknown allocation ${JSON.stringify(id)}`);
     const task = req.query.get('task') ?? '';
-    const a = r.alloc;
-    const ts = int64(nowNanos());
-    const usage = (cpu: number, rss: number) => ({
-      MemoryStats: { RSS: rss, Cache: 0, Swap: 0, MappedFile: 0, Usage: rss + 4096, MaxUsage: rss + 8192, KernelUsage: 0, KernelMaxUsage: 0, Measured: ['RSS', 'Cache', 'Swap', 'Usage', 'Max Usage', 'Kernel Usage', 'Kernel Max Usage'] },
-      CpuStats: { SystemMode: cpu / 4, UserMode: (cpu * 3) / 4, TotalTicks: cpu * 24, ThrottledPeriods: 0, ThrottledTime: 0, Percent: cpu, Measured: ['System Mode', 'User Mode', 'Percent'] },
-      DeviceStats: [],
-    });
-    const tasks: Record<string, unknown> = {};
-    let totalCpu = 0;
-    let totalRss = 0;
-    if (!allocTerminal(a)) {
-      for (const [name, state] of Object.entries(a.TaskStates ?? {})) {
-        if (state.State !== 'running') continue;
-        if (task !== '' && name !== task) continue;
-        const cpu = 1.5 + (name.length % 3) * 0.25;
-        const rss = 48 * 1024 * 1024;
-        totalCpu += cpu;
-        totalRss += rss;
-        tasks[name] = { ResourceUsage: usage(cpu, rss), Timestamp: ts, Pids: null };
-      }
-    }
-    if (task !== '' && !Object.prototype.hasOwnProperty.call(a.TaskStates ?? {}, task)) throw err(500, `task ${JSON.stringify(task)} not found`);
-    return { status: 200, json: { ResourceUsage: usage(totalCpu, totalRss), Tasks: tasks, Timestamp: Object.keys(tasks).length > 0 ? ts : 0 } };
+    if (task !== '' && !Object.prototype.hasOwnProperty.call(r.alloc.TaskStates ?? {}, task)) throw err(500, `task ${JSON.stringify(task)} not found`);
+    const usage = this.ctx.state.client.stats(id, task);
+    if (!usage) throw err(404, `Unknown allocation ${JSON.stringify(id)}`);
+    // Nomad writes a float64 with its decimal point ("Percent":0.0)
+    const text = stringifyLegacy(usage).replace(/"(SystemMode|UserMode|TotalTicks|Percent)":(-?\d+)(?=[,}])/g, '"$1":$2.0');
+    return { status: 200, jsonText: text };
   }
 
   /**
-   * POST|PUT /v1/client/allocation/{id}/signal {Task, Signal}: the client's allocrunner.Signal. Each
-   * running task gets Nomad's Signaling event, then the driver's answer: a named task's error is the
-   * answer's text (a plugin's through gRPC: `rpc error: code = Unknown desc = …`), without a task
-   * every task is signalled and the errors are a multierror.
+   * POST|PUT /v1/client/allocation/{id}/signal {Task, Signal}: the client's Allocations.Signal. A
+   * driver's error is the answer (500, its text); `Task not running` for a task between two runs
+   * or dead; every task of the allocation when Task is empty (a multierror).
    */
-  private allocSignal(req: Req, id: string): Res {
-    if (!WRITE.includes(req.method)) throw err(405, INVALID_METHOD);
-    const body = parseBody(req);
-    const task = isObject(body) && typeof body.Task === 'string' ? body.Task : '';
-    const signal = isObject(body) && typeof body.Signal === 'string' ? body.Signal : '';
+  private clientAllocSignal(req: Req, id: string): Res {
+    if (req.method !== 'POST' && req.method !== 'PUT') throw err(405, INVALID_METHOD);
+    let body: unknown;
+    try {
+      body = parseBody(req);
+    } catch (e) {
+      if (e instanceof SimHttpError) throw err(400, `Failed to decode body: ${e.message}`);
+      throw e;
+    }
+    if (body === null) body = {};
+    if (!isObject(body)) throw err(400, `Failed to decode body: json: cannot unmarshal ${goKindOf(body)} into Go value of type structs.AllocSignalRequest`);
+    const fields = body;
+    const text = (name: string): string => {
+      const v = field(fields, name);
+      if (v === undefined || v === null) return '';
+      if (typeof v !== 'string') throw err(400, `Failed to decode body: json: cannot unmarshal ${goKindOf(v)} into Go struct field AllocSignalRequest.${name} of type string`);
+      return v;
+    };
+    const task = text('Task');
+    const signal = text('Signal');
     this.region(req);
     this.acl(req);
     checkUuid(id, 'alloc lookup failed: ');
-    const st = this.ctx.state;
-    const r = st.allocs.get(id);
-    if (!r) throw err(404, `Unknown allocation ${JSON.stringify(id)}`);
-    const states = r.alloc.TaskStates ?? {};
-    if (task !== '' && !Object.prototype.hasOwnProperty.call(states, task)) throw err(500, 'Task not found');
-    const errors: Array<[string, string]> = [];
-    const running = (name: string) => !allocTerminal(r.alloc) && states[name]?.State === 'running';
-    const targets = task !== '' ? [task] : Object.keys(states).sort();
-    for (const name of targets) if (!running(name)) errors.push([name, 'Task not running']);
-    const t = nowNanos();
-    const tg = r.alloc.Job.TaskGroups.find((g) => g.Name === r.alloc.TaskGroup);
-    const isDtle = (name: string) => tg?.Tasks.find((x) => x.Name === name)?.Driver === 'dtle';
-    st.appendEvents(id, (name) => {
-      if (!targets.includes(name) || !running(name)) return [];
-      const sent = taskEvent('Signaling', t, { DisplayMessage: 'Task being sent a signal', Details: { signal } });
-      return isDtle(name) ? [sent, taskEvent('Driver', t + 1_000_000n, { Details: null, DriverMessage: `Task receive signal ${signal}` })] : [sent];
-    });
-    for (const name of targets) {
-      if (!running(name) || !isDtle(name)) continue;
-      const answer = this.ctx.signalDriver?.(id, name, signal) ?? null;
-      if (answer !== null) errors.push([name, `rpc error: code = Unknown desc = ${answer}`]);
-    }
-    if (errors.length > 0) {
-      if (task !== '') throw err(500, (errors[0] as [string, string])[1]);
-      throw err(500, multierrorText(errors.map(([name, e]) => `Failed to signal task: ${name}, err: ${e}`)));
-    }
+    if (!this.ctx.state.allocs.has(id)) throw err(404, `Unknown allocation ${JSON.stringify(id)}`);
+    const out = this.ctx.state.client.signal(id, task, signal);
+    if (out !== null) throw err(out.status, out.text);
     return { status: 200, json: { Index: 0 } };
   }
 

@@ -10,12 +10,15 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { canonicalJob, DecodeError, multierrorText, validateJob } from './decode';
-import { driverEvent, serverMember, type NodeSpec } from './shapes';
+import { serverMember, type NodeSpec } from './shapes';
 import { SimAgent, type SimAnswer, type SimRequest, type SimTls } from '../http/server';
 import { NomadApi } from './api';
+import { SimClock } from './clock';
+import { SimDatabases, type DatabaseState } from './databases';
+import { DtleDriver, type DtleHooks } from './dtle';
 import { jobKey, SimState } from './state';
-import { NOMAD_MAX_BLOCKING_MS, nowNanos } from '../../../src/nomad/go';
-import { SimDtleDriver, type ReplicationOptions } from '../dtle/driver';
+import { NOMAD_MAX_BLOCKING_MS } from '../../../src/nomad/go';
+import { DtleStore, type ReplicationOptions } from '../dtle/store';
 import type { SimConsul } from '../consul';
 import type { JobInput } from '../../../src/nomad/types';
 
@@ -34,6 +37,18 @@ export interface SimOptions {
   blockingMaxWaitMs?: number;
   /** serve HTTPS (and ask for client certificates) instead of HTTP */
   tls?: SimTls;
+  /**
+   * What the databases the dtle tasks dial answer, by `host:port` (databases.ts): `replicates`,
+   * `silent` or `refused`. Unnamed endpoints: dialled for real on this machine, replicating elsewhere.
+   */
+  databases?: Readonly<Record<string, DatabaseState>>;
+  /**
+   * What the delays of the restart and reschedule policies are multiplied by (default 1, Nomad's
+   * own; 0.001 turns a 15 s restart delay into 15 ms). The events show the delays used.
+   */
+  timeScale?: number;
+  /** hooks that follow the dtle tasks (dtle.ts DtleHooks); more with `sim.dtle.addHooks` */
+  dtleHooks?: DtleHooks;
   /** the Consul the dtle driver keeps each job's state in (its plugin's `consul`); none: the driver writes nothing */
   consul?: SimConsul;
   /** the simulated replication's sizes and rates */
@@ -76,9 +91,13 @@ export function dtleTemplate(id: string, datacenter: string): JobInput {
 export class SimNomad extends SimAgent {
   /** the state behind the HTTP API (tests may inspect it) */
   readonly state: SimState;
+  /** the databases the dtle tasks dial: `sim.databases.set('10.0.0.9:3306', 'refused')` */
+  readonly databases: SimDatabases;
+  /** the dtle task driver of the nodes (its hooks, its running tasks) */
+  readonly dtle: DtleDriver;
+  /** what the dtle driver keeps in Consul (its hooks on `dtle`): each job's state, its replication */
+  readonly dtleStore: DtleStore;
   private readonly api: NomadApi;
-  /** the dtle task driver: Consul state, replication, signals */
-  readonly dtle: SimDtleDriver;
   private replicating: NodeJS.Timeout | null = null;
   private seeded = 0;
   private readonly region: string;
@@ -95,24 +114,16 @@ export class SimNomad extends SimAgent {
       dtleVersion: n.dtleVersion === undefined ? DEFAULT_DTLE_VERSION : n.dtleVersion,
       datacenter,
     }));
-    this.state = new SimState(this.region, datacenter, specs);
+    const clock = new SimClock(opts.timeScale ?? 1);
+    this.databases = new SimDatabases(opts.databases);
+    this.dtle = new DtleDriver(clock, this.databases);
+    this.dtleStore = new DtleStore(this.dtle, opts.consul?.kv ?? null, opts.replication);
+    this.dtle.addHooks(this.dtleStore.hooks);
+    if (opts.dtleHooks) this.dtle.addHooks(opts.dtleHooks);
+    this.state = new SimState(this.region, datacenter, specs, { clock, drivers: new Map([['dtle', this.dtle]]) });
     this.aclToken = opts.aclToken;
     this.tokenAccessor = opts.aclToken !== undefined ? uuidFrom(`accessor:${opts.aclToken}`) : '';
     const agent = specs[0] ?? { name: 'nomad0', address: '127.0.0.1' };
-    const state = this.state;
-    this.dtle = new SimDtleDriver(
-      {
-        dtleVersionOf: (a) => state.node(a.NodeID)?.Attributes['driver.dtle.version'] ?? '',
-        alloc: (id) => state.allocs.get(id)?.alloc,
-        driverEvent: (id, task, message) => state.appendEvents(id, (name) => (name === task ? [driverEvent(message, nowNanos())] : [])),
-      },
-      opts.consul?.kv ?? null,
-      opts.replication,
-    );
-    state.onClient = (started, stopped) => {
-      for (const a of stopped) this.dtle.stopped(a);
-      for (const a of started) this.dtle.started(a);
-    };
     this.api = new NomadApi({
       state: this.state,
       faults: this.faults,
@@ -122,7 +133,6 @@ export class SimNomad extends SimAgent {
       member: serverMember({ name: agent.name, address: agent.address, region: this.region, datacenter, id: randomUUID() }),
       leaderAddr: `${agent.address}:4647`,
       agentNode: { name: agent.name, address: agent.address },
-      signalDriver: (allocId, task, signal) => this.dtle.signal(allocId, task, signal),
     });
   }
 
@@ -136,13 +146,13 @@ export class SimNomad extends SimAgent {
 
   /** Moves every replicating dtle job on by `ms` of simulated time (copy progress, then a moving Gtid). */
   advanceReplication(ms: number): void {
-    this.dtle.advance(ms);
+    this.dtleStore.advance(ms);
   }
 
   /** Replicates in real time: advances every `intervalMs` (the demo); stopped by close(). */
   replicate(intervalMs = 1000): void {
     if (this.replicating) clearInterval(this.replicating);
-    this.replicating = setInterval(() => this.dtle.advance(intervalMs), intervalMs);
+    this.replicating = setInterval(() => this.dtleStore.advance(intervalMs), intervalMs);
     this.replicating.unref();
   }
 
@@ -189,7 +199,11 @@ export class SimNomad extends SimAgent {
     this.state.seedJobs(template, ids, opts.withAllocs !== false);
   }
 
-  /** The dtle driver reports a stage: appends a Driver event (DriverMessage/DisplayMessage = stage) to the group's running tasks. */
+  /**
+   * The group's running tasks report a stage: a Driver event (DriverMessage/DisplayMessage =
+   * stage), which dtle's hooks follow. The real dtle 4.x reports job_stage_full / job_stage_incr
+   * from the dest task (the applier) only; a test may put one on any task.
+   */
   setTaskStage(jobId: string, group: 'src' | 'dest', stage: 'job_stage_full' | 'job_stage_incr'): void {
     this.state.setTaskStage(null, jobId, group, stage);
   }
@@ -200,7 +214,6 @@ export class SimNomad extends SimAgent {
     if (!r) throw new Error(`sim: no job ${JSON.stringify(jobId)}`);
     this.state.gc(namespace, jobId);
   }
-
 }
 
 function uuidFrom(seed: string): string {

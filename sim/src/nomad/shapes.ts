@@ -3,7 +3,7 @@
  * events, deployments, stubs) and their JSON views. Field order follows nomad/structs v1.11.3;
  * Allocation and Evaluation are `omitempty` structs in Nomad, so their JSON drops empty values.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Int64Value, int64 } from '../../../src/legacy/int64';
 import { goDuration, rfc3339Nano } from '../../../src/nomad/go';
 import type {
@@ -46,17 +46,37 @@ function driverInfo(attributes: StrMap, updated: string): DriverInfo {
   return { Attributes: attributes, Detected: true, Healthy: true, HealthDescription: 'Healthy', UpdateTime: updated };
 }
 
-/** The drivers a simulated node reports: raw_exec always, dtle unless its version is null. */
+/**
+ * The release commits of the dtle tags the real-dtle tier builds (its full_version is
+ * `<version>-<GitBranch>-<GitCommit>`, the build's branch and 7 hex of its commit); another
+ * version gets 7 hex of its own hash.
+ */
+const DTLE_RELEASE_COMMITS: ReadonlyMap<string, string> = new Map([
+  ['4.22.07.2', 'a1532de'],
+  ['4.23.04.3', '0645b24'],
+]);
+
+/** driver.dtle.full_version as a build of dtle's tag reports it (g.Version-g.GitBranch-g.GitCommit). */
+export function dtleFullVersion(version: string): string {
+  const commit = DTLE_RELEASE_COMMITS.get(version) ?? createHash('sha1').update(version).digest('hex').slice(0, 7);
+  return `${version}-HEAD-${commit}`;
+}
+
+/**
+ * The drivers a simulated node reports: raw_exec always, dtle unless its version is null. Each
+ * driver's own fingerprint says `driver.<name>` "true" (a bool attribute); the node's Attributes
+ * get "1" for it while it is detected (client/node_updater.go), as `buildNode` writes them.
+ */
 export function nodeDrivers(spec: NodeSpec, updated: string): Record<string, DriverInfo> {
   const drivers: Record<string, DriverInfo> = {
-    raw_exec: driverInfo({ 'driver.raw_exec': '1' }, updated),
+    raw_exec: driverInfo({ 'driver.raw_exec': 'true' }, updated),
   };
   if (spec.dtleVersion !== null) {
     drivers.dtle = driverInfo(
       {
         'driver.dtle': 'true',
         'driver.dtle.version': spec.dtleVersion,
-        'driver.dtle.full_version': `${spec.dtleVersion}-master-eeb399e9`,
+        'driver.dtle.full_version': dtleFullVersion(spec.dtleVersion),
       },
       updated,
     );
@@ -99,7 +119,7 @@ export function buildNode(spec: NodeSpec, index: number, now: bigint): Node {
     'unique.storage.bytestotal': '62671097856',
     'unique.storage.volume': '/dev/sda1',
   };
-  for (const info of Object.values(drivers)) Object.assign(attributes, info.Attributes ?? {});
+  for (const [name, info] of Object.entries(drivers)) Object.assign(attributes, info.Attributes ?? {}, { [`driver.${name}`]: '1' });
   const sorted: StrMap = {};
   for (const k of Object.keys(attributes).sort()) sorted[k] = attributes[k] as string;
   return {
@@ -577,32 +597,29 @@ function displayMessage(e: TaskEvent): string {
     case 'Killing':
       return e.KillReason !== '' ? e.KillReason : e.KillTimeout !== 0 ? `Sent interrupt. Waiting ${goDuration(e.KillTimeout)} before force killing` : 'Sent interrupt';
     case 'Killed':
-      return 'Task successfully killed';
-    case 'Terminated':
-      return `Exit Code: ${e.ExitCode}`;
+      return e.KillError !== '' ? e.KillError : 'Task successfully killed';
+    case 'Terminated': {
+      const parts = [`Exit Code: ${e.ExitCode}`];
+      if (e.Signal !== 0) parts.push(`Signal: ${e.Signal}`);
+      // Go's %q of the message
+      if (e.Message !== '') parts.push(`Exit Message: ${JSON.stringify(e.Message)}`);
+      return parts.join(', ');
+    }
+    case 'Restarting': {
+      const in_ = `Task restarting in ${goDuration(e.StartDelay)}`;
+      return e.RestartReason !== '' && e.RestartReason !== 'Restart within policy' ? `${e.RestartReason} - ${in_}` : in_;
+    }
+    case 'Not Restarting':
+      return e.RestartReason !== '' ? e.RestartReason : 'Task exceeded restart policy';
     case 'Driver Failure':
       return e.DriverError !== '' ? e.DriverError : 'Failed to start task';
+    case 'Signaling':
+      if (e.TaskSignal === '' && e.TaskSignalReason === '') return 'Task being sent a signal';
+      if (e.TaskSignal === '') return e.TaskSignalReason;
+      return e.TaskSignalReason === '' ? `Task being sent signal ${e.TaskSignal}` : `Task being sent signal ${e.TaskSignal}: ${e.TaskSignalReason}`;
     default:
       return e.Message;
   }
-}
-
-/** The events of a task the client just started: Received, Task Setup, Started. */
-export function startedState(t0: bigint): TaskState {
-  return {
-    State: 'running',
-    Failed: false,
-    Restarts: 0,
-    LastRestart: null,
-    StartedAt: rfc3339Nano(t0 + 100_000_000n),
-    FinishedAt: null,
-    Events: [
-      taskEvent('Received', t0),
-      taskEvent('Task Setup', t0 + 1_400_000n, { Message: 'Building Task Directory', Details: { message: 'Building Task Directory' } }),
-      taskEvent('Started', t0 + 100_000_000n),
-    ],
-    Paused: '',
-  };
 }
 
 /** A task event the dtle driver sends (client/allocrunner: Type Driver, Details = annotations). */

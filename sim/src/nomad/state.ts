@@ -8,12 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { SimHttpError } from '../http/server';
 import { ChangeFeed, SortedTable } from '../http/memdb';
 import { nowNanos, rfc3339Nano } from '../../../src/nomad/go';
+import { rfc3339ToNanos } from '../../../src/translate/time';
 import { int64, stringifyLegacy } from '../../../src/legacy/int64';
+import { clientStatusOf, SimClient, type ClientHealth, type ClientSink, type TaskDriver } from './client';
+import type { SimClock } from './clock';
 import {
   allocMetric,
   allocStub,
   buildNode,
-  driverEvent,
   emptyGroupSummary,
   jobStub,
   newAlloc,
@@ -21,11 +23,10 @@ import {
   newEval,
   nodeHasDriver,
   specKey,
-  startedState,
   stoppedState,
   type NodeSpec,
 } from './shapes';
-import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, TaskEvent, TaskGroup, TaskGroupSummary, TaskState, Variable, StrMap } from './structs';
+import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, ReschedulePolicy, RescheduleEvent, TaskGroup, TaskGroupSummary, TaskState, Variable, StrMap } from './structs';
 
 export type Table = 'jobs' | 'job_summary' | 'job_version' | 'evals' | 'allocs' | 'deployment' | 'nodes' | 'variables';
 
@@ -79,8 +80,6 @@ const SUMMARY_COUNTER: ReadonlyMap<string, keyof TaskGroupSummary> = new Map([
 ]);
 
 const TERMINAL_CLIENT = new Set(['complete', 'failed', 'lost']);
-/** Nomad keeps the last 10 events of a task */
-const MAX_TASK_EVENTS = 10;
 export const allocTerminal = (a: Allocation): boolean => a.DesiredStatus === 'stop' || a.DesiredStatus === 'evict' || TERMINAL_CLIENT.has(a.ClientStatus);
 const evalTerminal = (e: Evaluation): boolean => e.Status === 'complete' || e.Status === 'failed' || e.Status === 'canceled';
 
@@ -88,7 +87,17 @@ function byId<T extends { ID: string }>(a: T, b: T): number {
   return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
 }
 
-export class SimState {
+/** scheduler/generic_sched.go: the reschedule events an unlimited policy keeps */
+const MAX_PAST_RESCHEDULE_EVENTS = 5;
+
+/** What the state runs the client and its waits with. */
+export interface SimStateOptions {
+  clock: SimClock;
+  /** the task drivers of the simulated nodes, by name */
+  drivers: ReadonlyMap<string, TaskDriver>;
+}
+
+export class SimState implements ClientSink {
   index = 0;
   readonly tableIndex = new Map<Table, number>();
   readonly jobs = new SortedTable<JobRecord>();
@@ -101,15 +110,19 @@ export class SimState {
   readonly listCache = new Map<string, { index: number; body: string }>();
   /** what blocking queries wait on */
   readonly feed = new ChangeFeed();
-  /** told of the allocations whose tasks the client started and of those it stopped or that went away (the dtle driver) */
-  onClient: ((started: Allocation[], stopped: Allocation[]) => void) | null = null;
   private rr = 0;
+  /** the nodes' client: the allocations' task runners */
+  readonly client: SimClient;
+  readonly clock: SimClock;
 
   constructor(
     readonly region: string,
     readonly datacenter: string,
     nodeSpecs: NodeSpec[],
+    opts: SimStateOptions,
   ) {
+    this.clock = opts.clock;
+    this.client = new SimClient(this, opts.clock, opts.drivers);
     for (const spec of nodeSpecs) {
       const idx = this.bump('nodes');
       this.nodes.push(buildNode(spec, idx, nowNanos()));
@@ -150,6 +163,8 @@ export class SimState {
 
   close(): void {
     this.feed.close();
+    this.client.close();
+    this.clock.close();
   }
 
   /* ------------------------------------------------------------ lookups */
@@ -382,13 +397,14 @@ export class SimState {
 
   /** Removes a job with its allocations, evaluations (but `keepEvals`) and deployments. */
   removeJob(r: JobRecord, idx: number, keepEvals: string[] = []): void {
-    const gone = r.allocIds.map((id) => this.allocs.get(id)?.alloc).filter((a): a is Allocation => a !== undefined && !allocTerminal(a));
-    for (const a of r.allocIds) this.allocs.delete(a);
+    for (const a of r.allocIds) {
+      this.client.forget(a);
+      this.allocs.delete(a);
+    }
     for (const e of r.evalIds) if (!keepEvals.includes(e)) this.evals.delete(e);
     for (const d of r.deploymentIds) this.deployments.delete(d);
     this.jobs.delete(r.key);
     this.touch(idx, 'jobs', 'job_summary', 'job_version', 'allocs', 'evals', 'deployment');
-    if (gone.length > 0) this.onClient?.([], gone);
   }
 
   /** Nomad's GC of a dead job. */
@@ -464,19 +480,31 @@ export class SimState {
     const current = this.allocsOfJob(r).filter((a) => !allocTerminal(a));
     const stopping: Allocation[] = [];
     const placed: Allocation[] = [];
-    const failed: Record<string, { count: number; metric: ReturnType<SimState['feasible']> }> = {};
+    const unplaced: Record<string, { count: number; metric: ReturnType<SimState['feasible']> }> = {};
     const queued: Record<string, number> = {};
     for (const tg of job.TaskGroups) queued[tg.Name] = 0;
 
     // what stays: allocations of the current version, when the job still runs and did not change
     const keep = new Set<string>();
     if (!job.Stop && !specChanged) for (const a of current) if (a.Job.Version === job.Version || a.Job.JobModifyIndex === job.JobModifyIndex) keep.add(a.ID);
+    const desc = job.Stop ? 'alloc not needed due to job update' : 'alloc is being updated due to job update';
     for (const a of current) {
       if (keep.has(a.ID)) continue;
-      const desc = job.Stop ? 'alloc not needed due to job update' : 'alloc is being updated due to job update';
       const stopped: Allocation = { ...a, DesiredStatus: 'stop', DesiredDescription: desc, ModifyIndex: planIdx, AllocModifyIndex: planIdx, ModifyTime: int64(now) };
       this.putAlloc(stopped);
       stopping.push(stopped);
+    }
+    // failed allocations keep their place until their follow-up evaluation replaces them (or
+    // for good, when their reschedule policy allows no more); a stopped or changed job retires them
+    const failed = this.allocsOfJob(r).filter((a) => a.ClientStatus === 'failed' && a.DesiredStatus === 'run' && a.NextAllocation === '');
+    const replacing = new Map<string, Allocation[]>();
+    for (const a of failed) {
+      if (job.Stop || specChanged) {
+        this.putAlloc({ ...a, DesiredStatus: 'stop', DesiredDescription: desc, ModifyIndex: planIdx, AllocModifyIndex: planIdx, ModifyTime: int64(now) });
+        continue;
+      }
+      if (a.FollowupEvalID === ev.ID) replacing.set(a.TaskGroup, [...(replacing.get(a.TaskGroup) ?? []), a]);
+      else keep.add(a.ID);
     }
 
     let deployment: Deployment | null = null;
@@ -491,18 +519,26 @@ export class SimState {
       for (const tg of job.TaskGroups) {
         const have = [...keep].map((id) => this.allocs.get(id)?.alloc).filter((a): a is Allocation => a !== undefined && a.TaskGroup === tg.Name).length;
         const want = job.Type === 'system' ? 1 : tg.Count;
+        const replace = replacing.get(tg.Name) ?? [];
         if (have >= want) continue;
         const f = this.feasible(job, tg);
         for (let i = have; i < want; i++) {
           if (f.nodes.length === 0) {
-            failed[tg.Name] ??= { count: 0, metric: f };
-            (failed[tg.Name] as { count: number }).count += 1;
+            unplaced[tg.Name] ??= { count: 0, metric: f };
+            (unplaced[tg.Name] as { count: number }).count += 1;
             queued[tg.Name] = (queued[tg.Name] ?? 0) + 1;
             continue;
           }
+          const prev = replace.shift();
           const node = this.pickNode(job, tg, f.nodes);
           const metric = allocMetric({ nodesEvaluated: f.inPool, nodesFiltered: f.inPool - f.nodes.length, nodesInPool: f.inPool, available: f.available, constraintFiltered: Object.keys(f.filtered).length > 0 ? f.filtered : null, scoreNode: node.ID });
-          const a = newAlloc({ job, tg, idx: i, node, evalId: ev.ID, deploymentId: deployment?.ID ?? '', metrics: metric, index: planIdx, now });
+          const a = newAlloc({ job, tg, idx: prev ? allocIndexOf(prev, i) : i, node, evalId: ev.ID, deploymentId: deployment?.ID ?? '', metrics: metric, index: planIdx, now });
+          if (prev) {
+            // a rescheduled allocation: its predecessor stops and points at it
+            a.PreviousAllocation = prev.ID;
+            a.RescheduleTracker = { Events: this.rescheduleEvents(prev, now), LastReschedule: 'ok' };
+            this.putAlloc({ ...prev, DesiredStatus: 'stop', NextAllocation: a.ID, ModifyIndex: planIdx, AllocModifyIndex: planIdx, ModifyTime: int64(now) });
+          }
           this.putAlloc(a);
           r.allocIds.push(a.ID);
           placed.push(a);
@@ -520,10 +556,9 @@ export class SimState {
     const evalIdx = this.bump('evals');
     const done: Evaluation = { ...ev, Status: 'complete', ModifyIndex: evalIdx, ModifyTime: int64(nowNanos()), SnapshotIndex: ev.CreateIndex, QueuedAllocations: job.Stop ? {} : queued, DeploymentID: deployment?.ID ?? ev.DeploymentID };
     if (job.Stop) done.QueuedAllocations = Object.fromEntries(job.TaskGroups.map((tg) => [tg.Name, 0]));
-    const failedNames = Object.keys(failed);
-    if (failedNames.length > 0) {
+    if (Object.keys(unplaced).length > 0) {
       const fta: NonNullable<Evaluation['FailedTGAllocs']> = {};
-      for (const [name, f] of Object.entries(failed)) {
+      for (const [name, f] of Object.entries(unplaced)) {
         fta[name] = allocMetric({
           nodesEvaluated: f.metric.inPool,
           nodesFiltered: f.metric.inPool,
@@ -558,80 +593,167 @@ export class SimState {
     this.setSummary(r, evalIdx);
     this.refreshStatus(r, evalIdx);
 
-    // the client: stopped tasks finish, placed tasks start
+    // the client: stopped tasks are killed, placed tasks start
     if (stopping.length === 0 && placed.length === 0) return;
     const clientIdx = this.bump('allocs');
     const t0 = nowNanos();
     for (const a of stopping) {
-      const states: Record<string, TaskState> = {};
-      const tg = a.Job.TaskGroups.find((g) => g.Name === a.TaskGroup);
-      for (const t of tg?.Tasks ?? []) states[t.Name] = stoppedState(a.TaskStates?.[t.Name], t0, t.KillTimeout);
-      this.putAlloc({ ...a, ClientStatus: 'complete', ClientDescription: 'All tasks have completed', TaskStates: states, ModifyIndex: clientIdx, ModifyTime: int64(t0) });
+      const states = this.client.kill(a.ID, t0) ?? killedStates(a, t0);
+      const cs = clientStatusOf(states);
+      this.putAlloc({ ...a, ClientStatus: cs.status, ClientDescription: cs.description, TaskStates: states, ModifyIndex: clientIdx, ModifyTime: int64(t0) });
     }
+    const failedAtStart: Allocation[] = [];
     for (const a of placed) {
-      const tg = job.TaskGroups.find((g) => g.Name === a.TaskGroup);
-      const states: Record<string, TaskState> = {};
-      for (const t of tg?.Tasks ?? []) {
-        const st = startedState(t0);
-        if (t.Driver === 'dtle') (st.Events ?? []).push(driverEvent('job_stage_full', t0 + 200_000_000n));
-        states[t.Name] = st;
-      }
-      const healthy = { Healthy: true, Timestamp: rfc3339Nano(t0 + 10_000_000_000n), Canary: false, ModifyIndex: clientIdx };
-      this.putAlloc({
-        ...a,
-        ClientStatus: 'running',
-        ClientDescription: 'Tasks are running',
-        TaskStates: states,
-        DeploymentStatus: a.DeploymentID !== '' ? healthy : null,
-        NetworkStatus: { InterfaceName: '', Address: '', AddressIPv6: '', DNS: null },
-        ModifyIndex: clientIdx,
-        ModifyTime: int64(t0),
-      });
-    }
-    if (deployment) {
-      for (const ds of Object.values(deployment.TaskGroups)) ds.HealthyAllocs = ds.PlacedAllocs;
-      const complete = Object.values(deployment.TaskGroups).every((ds) => ds.HealthyAllocs >= ds.DesiredTotal);
-      if (complete) {
-        this.deployments.set(deployment.ID, { ...deployment, Status: 'successful', StatusDescription: 'Deployment completed successfully', ModifyIndex: clientIdx, ModifyTime: int64(t0) });
-        const stable = { ...r.job, Stable: true, ModifyIndex: clientIdx };
-        this.setJob(r, stable);
-        if (r.versions[0]?.Version === stable.Version) r.versions[0] = stable;
-        this.touch(clientIdx, 'deployment', 'jobs', 'job_version');
-      }
+      const { states, health } = this.client.start(a, t0);
+      const written = this.writeClient({ ...a, NetworkStatus: { InterfaceName: '', Address: '', AddressIPv6: '', DNS: null } }, states, health, clientIdx, t0);
+      if (written.ClientStatus === 'failed') failedAtStart.push(written);
     }
     this.setSummary(r, clientIdx);
     this.refreshStatus(r, clientIdx);
-    if (this.onClient) {
-      const now = (a: Allocation) => this.allocs.get(a.ID)?.alloc ?? a;
-      this.onClient(placed.map(now), stopping.map(now));
-    }
+    for (const a of failedAtStart) this.allocFailed(r, a);
   }
 
-  /** The dtle driver reports a stage: a Driver event on the running allocations of the group. */
+  /* ------------------------------------------------------------ what the client reports */
+
+  /** ClientSink: an allocation's tasks changed on the client (Node.UpdateAlloc). */
+  clientUpdate(allocId: string, states: Record<string, TaskState>, health: ClientHealth | null): void {
+    const rec = this.allocs.get(allocId);
+    if (!rec || this.closed) return;
+    const before = rec.alloc.ClientStatus;
+    const idx = this.bump('allocs');
+    const a = this.writeClient(rec.alloc, states, health, idx, nowNanos());
+    const r = this.jobs.get(jobKey(a.Namespace, a.JobID));
+    if (!r) return;
+    this.setSummary(r, idx);
+    this.refreshStatus(r, idx);
+    if (a.ClientStatus === 'failed' && before !== 'failed') this.allocFailed(r, a);
+  }
+
+  /** Writes what the client says of an allocation: task states, client status, deployment health. */
+  private writeClient(a: Allocation, states: Record<string, TaskState>, health: ClientHealth | null, idx: number, t: bigint): Allocation {
+    const cs = clientStatusOf(states);
+    const next: Allocation = { ...a, ClientStatus: cs.status, ClientDescription: cs.description, TaskStates: states, ModifyIndex: idx, ModifyTime: int64(t) };
+    if (health) {
+      // the simulator does not wait MinHealthyTime: a healthy allocation's time is when it would be
+      const min = a.Job.TaskGroups.find((g) => g.Name === a.TaskGroup)?.Update?.MinHealthyTime ?? 10_000_000_000;
+      next.DeploymentStatus = { Healthy: health.healthy, Timestamp: rfc3339Nano(health.healthy ? health.time + BigInt(min) : health.time), Canary: false, ModifyIndex: idx };
+      if (!health.healthy) next.DesiredTransition = { ...next.DesiredTransition, Reschedule: true };
+    }
+    this.putAlloc(next);
+    this.client.update(next);
+    if (health) this.deploymentHealth(next, health.healthy, idx, t);
+    return next;
+  }
+
+  /** The deployment watcher: healthy allocations complete a deployment, an unhealthy one fails it. */
+  private deploymentHealth(a: Allocation, healthy: boolean, idx: number, t: bigint): void {
+    const d = this.deployments.get(a.DeploymentID);
+    const ds = d?.TaskGroups[a.TaskGroup];
+    if (!d || !ds || d.Status !== 'running') return;
+    const groups = { ...d.TaskGroups, [a.TaskGroup]: { ...ds, HealthyAllocs: ds.HealthyAllocs + (healthy ? 1 : 0), UnhealthyAllocs: ds.UnhealthyAllocs + (healthy ? 0 : 1) } };
+    let next: Deployment = { ...d, TaskGroups: groups, ModifyIndex: idx, ModifyTime: int64(t) };
+    if (!healthy) {
+      next = { ...next, Status: 'failed', StatusDescription: 'Failed due to unhealthy allocations' };
+    } else if (Object.values(groups).every((g) => g.HealthyAllocs >= g.DesiredTotal)) {
+      next = { ...next, Status: 'successful', StatusDescription: 'Deployment completed successfully' };
+      const r = this.jobs.get(jobKey(a.Namespace, a.JobID));
+      if (r && r.job.Version === d.JobVersion) {
+        const stable = { ...r.job, Stable: true, ModifyIndex: idx };
+        this.setJob(r, stable);
+        if (r.versions[0]?.Version === stable.Version) r.versions[0] = stable;
+        this.touch(idx, 'jobs', 'job_version');
+      }
+    }
+    this.deployments.set(d.ID, next);
+    this.touch(idx, 'deployment');
+  }
+
+  /* ------------------------------------------------------------ rescheduling */
+
+  /**
+   * A failed allocation the reschedule policy allows another try: an `alloc-failure` evaluation,
+   * which leaves a follow-up evaluation (`alloc-reschedule`, WaitUntil the failure + the delay) for
+   * the scheduler to place its replacement at that time.
+   */
+  private allocFailed(r: JobRecord, a: Allocation): void {
+    if (a.DesiredStatus !== 'run' || r.job.Stop) return;
+    const policy = a.Job.TaskGroups.find((g) => g.Name === a.TaskGroup)?.ReschedulePolicy ?? null;
+    if (!policy || (policy.Attempts === 0 && !policy.Unlimited)) return;
+    const failTime = lastEventTime(a);
+    const delay = this.nextDelay(a, policy);
+    const events = a.RescheduleTracker?.Events ?? [];
+    if (!policy.Unlimited) {
+      const attempted = events.filter((e) => Number(BigInt(failTime) - BigInt(e.RescheduleTime.digits)) < policy.Interval).length;
+      if (events.length > 0 && !(attempted < policy.Attempts && delay < policy.Interval)) return;
+    }
+    const now = nowNanos();
+    const idx = this.bump('evals', 'allocs');
+    const common = { namespace: a.Namespace, priority: r.job.Priority, type: r.job.Type, jobId: r.job.ID, jobModifyIndex: r.job.ModifyIndex, index: idx, now };
+    const failure = newEval({ ...common, triggeredBy: 'alloc-failure', status: 'complete' });
+    failure.SnapshotIndex = idx;
+    failure.QueuedAllocations = Object.fromEntries(r.job.TaskGroups.map((tg) => [tg.Name, 0]));
+    const followUp = newEval({ ...common, triggeredBy: 'alloc-reschedule', status: 'pending' });
+    followUp.StatusDescription = 'created for delayed rescheduling';
+    followUp.WaitUntil = rfc3339Nano(failTime + BigInt(delay));
+    for (const e of [failure, followUp]) {
+      this.evals.set(e.ID, e);
+      r.evalIds.push(e.ID);
+    }
+    this.putAlloc({ ...a, FollowupEvalID: followUp.ID, ModifyIndex: idx, AllocModifyIndex: idx, ModifyTime: int64(now) });
+    const key = r.key;
+    this.clock.after(Math.max(0, Number(failTime + BigInt(delay) - nowNanos())), () => {
+      const job = this.jobs.get(key);
+      const ev = this.evals.get(followUp.ID);
+      if (!job || !ev || ev.Status !== 'pending') return;
+      if (job.job.Stop) {
+        const i = this.bump('evals');
+        this.evals.set(ev.ID, { ...ev, Status: 'complete', ModifyIndex: i, ModifyTime: int64(nowNanos()), SnapshotIndex: i });
+        return;
+      }
+      this.schedule(job, ev, false);
+    });
+  }
+
+  /** Allocation.NextDelay with the policy's delays as the simulator applies them (timeScale). */
+  private nextDelay(a: Allocation, policy: ReschedulePolicy): number {
+    const base = this.clock.scaled(policy.Delay);
+    const max = this.clock.scaled(policy.MaxDelay);
+    const events = a.RescheduleTracker?.Events ?? [];
+    const last = events[events.length - 1];
+    if (!last) return base;
+    let d: number;
+    if (policy.DelayFunction === 'exponential') d = last.Delay * 2;
+    else if (policy.DelayFunction === 'fibonacci') {
+      const n2 = events[events.length - 2];
+      d = !n2 ? base : n2.Delay === max && last.Delay === base ? last.Delay : last.Delay + n2.Delay;
+    } else return base;
+    if (max > 0 && d > max) {
+      d = max;
+      if (Number(lastEventTime(a) - BigInt(last.RescheduleTime.digits)) > d) d = base;
+    }
+    return d;
+  }
+
+  /** updateRescheduleTracker: the predecessor's events (the last 5, or those within the interval) and this one. */
+  private rescheduleEvents(prev: Allocation, now: bigint): RescheduleEvent[] {
+    const policy = prev.Job.TaskGroups.find((g) => g.Name === prev.TaskGroup)?.ReschedulePolicy ?? null;
+    const past = prev.RescheduleTracker?.Events ?? [];
+    let kept: RescheduleEvent[] = [];
+    if (policy && policy.Attempts > 0) kept = past.filter((e) => policy.Interval > 0 && Number(now - BigInt(e.RescheduleTime.digits)) <= policy.Interval);
+    else if (policy) kept = past.slice(Math.max(0, past.length - MAX_PAST_RESCHEDULE_EVENTS));
+    const delay = policy ? this.nextDelay(prev, policy) : 0;
+    return [...kept, { RescheduleTime: int64(now), PrevAllocID: prev.ID, PrevNodeID: prev.NodeID, Delay: delay }];
+  }
+
+  /** The driver of the group's running tasks reports a stage (a Driver event; dtle's hooks follow it). */
   setTaskStage(namespace: string | null, jobId: string, group: string, stage: string): void {
     const r = namespace !== null ? this.jobs.get(jobKey(namespace, jobId)) : (this.jobs.get(jobKey('default', jobId)) ?? this.jobList().find((x) => x.job.ID === jobId));
     if (!r) throw new Error(`sim: no job ${JSON.stringify(jobId)}`);
     const targets = this.allocsOfJob(r).filter((a) => a.TaskGroup === group && a.ClientStatus === 'running' && a.DesiredStatus === 'run');
     if (targets.length === 0) throw new Error(`sim: job ${JSON.stringify(jobId)} has no running allocation of group ${JSON.stringify(group)}`);
-    const t = nowNanos();
-    for (const a of targets) this.appendEvents(a.ID, (_task, st) => (st.State === 'running' ? [driverEvent(stage, t)] : []));
-  }
-
-  /**
-   * Task events reported by the client for an allocation: `events(task, state)` names each
-   * task's new events. Nomad keeps the last 10 of a task (structs.TaskState, client/taskrunner).
-   */
-  appendEvents(allocId: string, events: (task: string, state: TaskState) => TaskEvent[]): void {
-    const rec = this.allocs.get(allocId);
-    if (!rec) return;
-    const a = rec.alloc;
-    const idx = this.bump('allocs');
-    const states: Record<string, TaskState> = {};
-    for (const [name, st] of Object.entries(a.TaskStates ?? {})) {
-      const added = events(name, st);
-      states[name] = added.length === 0 ? st : { ...st, Events: [...(st.Events ?? []), ...added].slice(-MAX_TASK_EVENTS) };
+    for (const a of targets) {
+      for (const [name, st] of Object.entries(a.TaskStates ?? {})) if (st.State === 'running') this.client.report(a.ID, name, stage);
     }
-    this.putAlloc({ ...a, TaskStates: states, ModifyIndex: idx, ModifyTime: int64(nowNanos()) });
   }
 
   /** Node.Evaluate: one node-update evaluation per job with allocations on the node. */
@@ -730,6 +852,33 @@ export class SimState {
   newId(): string {
     return randomUUID();
   }
+}
+
+/* ------------------------------------------------------------ allocations */
+
+/** The task states of an allocation the client has no runner for, once stopped. */
+function killedStates(a: Allocation, t0: bigint): Record<string, TaskState> {
+  const states: Record<string, TaskState> = {};
+  const tg = a.Job.TaskGroups.find((g) => g.Name === a.TaskGroup);
+  for (const t of tg?.Tasks ?? []) states[t.Name] = stoppedState(a.TaskStates?.[t.Name], t0, t.KillTimeout);
+  return states;
+}
+
+/** Allocation.LastEventTime: the latest FinishedAt of its tasks, else its ModifyTime (ns). */
+function lastEventTime(a: Allocation): bigint {
+  let last = 0n;
+  for (const s of Object.values(a.TaskStates ?? {})) {
+    if (s.FinishedAt === null) continue;
+    const t = rfc3339ToNanos(s.FinishedAt);
+    if (t !== null && t > last) last = t;
+  }
+  return last > 0n ? last : BigInt(a.ModifyTime.digits);
+}
+
+/** The index in an allocation's name (`<job>.<group>[<index>]`). */
+function allocIndexOf(a: Allocation, fallback: number): number {
+  const m = /\[(\d+)\]$/.exec(a.Name);
+  return m ? Number(m[1]) : fallback;
 }
 
 /* ------------------------------------------------------------ constraints */

@@ -325,6 +325,20 @@ export interface DesiredTransition {
   MigrateDisablePlacement: boolean | null;
 }
 
+/** structs.RescheduleEvent */
+export interface RescheduleEvent {
+  RescheduleTime: UnixNanos;
+  PrevAllocID: string;
+  PrevNodeID: string;
+  Delay: number;
+}
+
+/** structs.RescheduleTracker */
+export interface RescheduleTracker {
+  Events: RescheduleEvent[] | null;
+  LastReschedule: string;
+}
+
 export interface AllocDeploymentStatus {
   Healthy: boolean | null;
   Timestamp: string | null;
@@ -382,7 +396,7 @@ export interface Allocation {
   NextAllocation: string;
   DeploymentID: string;
   DeploymentStatus: AllocDeploymentStatus | null;
-  RescheduleTracker: JsonObject | null;
+  RescheduleTracker: RescheduleTracker | null;
   NetworkStatus: AllocNetworkStatus | null;
   FollowupEvalID: string;
   PreemptedAllocations: string[] | null;
@@ -416,7 +430,7 @@ export interface AllocListStub {
   DeploymentStatus: AllocDeploymentStatus | null;
   FollowupEvalID: string;
   NextAllocation: string;
-  RescheduleTracker: JsonObject | null;
+  RescheduleTracker: RescheduleTracker | null;
   PreemptedAllocations: string[] | null;
   PreemptedByAllocation: string;
   CreateIndex: number;

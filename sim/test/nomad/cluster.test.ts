@@ -31,7 +31,10 @@ describe('nodes', () => {
     expect(nodes.map((n) => n.ID)).toEqual([...nodes.map((n) => n.ID)].sort());
     const byName = Object.fromEntries(nodes.map((n) => [n.Name, n]));
     expect(byName.n2).toMatchObject({ Address: '10.1.2.3', Datacenter: 'dc7', Status: 'ready', SchedulingEligibility: 'eligible', Drain: false, NodeClass: '', NodePool: 'default', Version: '1.11.3' });
-    expect(byName.n2?.Drivers.dtle).toMatchObject({ Detected: true, Healthy: true, HealthDescription: 'Healthy', Attributes: { 'driver.dtle': 'true', 'driver.dtle.version': '3.21.07.0' } });
+    expect(byName.n2?.Drivers.dtle).toMatchObject({ Detected: true, Healthy: true, HealthDescription: 'Healthy', Attributes: { 'driver.dtle': 'true', 'driver.dtle.version': '3.21.07.0', 'driver.dtle.full_version': expect.stringMatching(/^3\.21\.07\.0-HEAD-[0-9a-f]{7}$/) } });
+    // the real-dtle tier's builds of dtle's tags: <version>-HEAD-<the tag's release commit>
+    expect(byName.nomad0?.Drivers.dtle?.Attributes['driver.dtle.full_version']).toBe('4.23.04.3-HEAD-0645b24');
+    expect(byName.plain?.Drivers.raw_exec?.Attributes).toEqual({ 'driver.raw_exec': 'true' });
     expect(byName.nomad0?.Drivers.dtle?.Attributes['driver.dtle.version']).toBe('4.23.04.3');
     expect(byName.nomad0?.Address).toBe('127.0.0.1');
     expect(byName.plain?.Drivers).not.toHaveProperty('dtle');
@@ -47,12 +50,14 @@ describe('nodes', () => {
     const nodes = (await c.get('/v1/nodes')).json as NodeStubJson[];
     const n2 = nodes.find((n) => n.Name === 'n2');
     const res = await c.get(`/v1/node/${n2?.ID ?? ''}`);
-    const node = res.json as Record<string, unknown> & { Attributes: Record<string, string>; Drivers: Record<string, unknown>; Meta: Record<string, string> };
+    const node = res.json as Record<string, unknown> & { Attributes: Record<string, string>; Drivers: Record<string, { Attributes: Record<string, string> }>; Meta: Record<string, string> };
     expect(node).toMatchObject({ ID: n2?.ID, Name: 'n2', Datacenter: 'dc7', HTTPAddr: '10.1.2.3:4646', SecretID: '', Status: 'ready', Drain: false, NodePool: 'default' });
     expect(node.ComputedClass).toMatch(/^v1:\d+$/);
     expect(node.Attributes['unique.network.ip-address']).toBe('10.1.2.3');
     expect(node.Attributes['driver.dtle.version']).toBe('3.21.07.0');
     expect(node.Attributes['nomad.version']).toBe('1.11.3');
+    // Nomad writes a detected driver's attribute as "1" in the node's Attributes; the driver's own fingerprint says "true"
+    expect([node.Attributes['driver.dtle'], node.Attributes['driver.raw_exec'], node.Drivers.dtle?.Attributes['driver.dtle']]).toEqual(['1', '1', 'true']);
     expect(node.Meta['connect.log_level']).toBe('info');
     expect(res.headers.get('x-nomad-index')).toBe(String(node.ModifyIndex));
   });

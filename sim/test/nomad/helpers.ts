@@ -43,6 +43,19 @@ export async function startSim(opts: SimOptions = {}): Promise<SimClient> {
   };
 }
 
+/** A simulator for the tests of a describe block: started before them, closed after. */
+export function useSim(opts: SimOptions = {}): () => SimClient {
+  let c: SimClient | undefined;
+  beforeAll(async () => {
+    c = await startSim(opts);
+  });
+  afterAll(() => c?.close());
+  return () => {
+    if (!c) throw new Error('the simulator is not started');
+    return c;
+  };
+}
+
 /* ------------------------------------------------------------------ shapes */
 
 export type Shape = 'string' | 'number' | 'boolean' | 'null' | { array: Shape | 'empty' } | { object: Record<string, Shape> };
@@ -154,6 +167,11 @@ const NOMAD_FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtur
 /** A real Nomad 1.2 answer captured in seed 000, by its fixture file name. */
 export function seedAnswer(file: string): unknown {
   return JSON.parse(readFileSync(path.join(NOMAD_FIXTURES, file), 'utf8')) as unknown;
+}
+
+/** The real dtle driver's answers captured through Nomad (test/fixtures/dtle/README.md), by version and file. */
+export function dtleCapture(version: string, file: string): string {
+  return readFileSync(path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'dtle', version, file), 'utf8');
 }
 
 /** A dtle job as dtle-compat writes it (groups src and dest, driver dtle), with the Meta it adds. */

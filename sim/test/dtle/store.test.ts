@@ -1,7 +1,8 @@
 /**
- * The simulated dtle driver writes each job's state into Consul as dtle 4.x's store.go does (keys
- * under the Nomad job Name, dtle's value formats, libkv's Flags), replicates when told to, and
- * answers the alloc signals stats, pause and resume as driver/driver.go SignalTask does.
+ * What the simulated dtle driver keeps in Consul (sim/src/dtle/store.ts, on the driver's hooks):
+ * each job's state as dtle 4.x's store.go writes it (keys under the Nomad job Name, dtle's value
+ * formats, libkv's Flags), the replication when told to move on, and the position the alloc
+ * signals stats, pause and resume see (driver/driver.go SignalTask).
  */
 import { dtleTemplate, LIBKV_FLAGS, SimConsul, SimNomad } from '../../src';
 import type { JobInput } from '../../../src/nomad/types';
