@@ -21,6 +21,7 @@ import type { JobRead, JobReads } from './jobReads';
 import type { PauseStore } from './pauseStore';
 import type { DtleStateStore } from './dtleState';
 import { DtleCleanup } from './dtleCleanup';
+import { awaitPlannedEvals } from './evalWait';
 
 export interface JobWritesDeps {
   config: Config;
@@ -92,7 +93,8 @@ export class JobWrites {
   }
 
   /**
-   * DELETE /v1/job/{ID}: deregisters (purges when configured) a dtle job, then removes its dtle
+   * DELETE /v1/job/{ID}: deregisters (purges when configured, once none of its evaluations is being
+   * planned: evalWait.ts) a dtle job, then removes its dtle
    * state from Consul (DtleCleanup: once its tasks stopped, never before a paused job's saved spec
    * is gone). A job that is not there (or is no dtle job: it is left alone) answers Success as 2.x's
    * deregister of a missing job did, after retrying a cleanup an earlier DELETE could not finish.
@@ -112,6 +114,8 @@ export class JobWrites {
     const name = current.raw?.Name || current.paused?.spec.Name || id;
     const running = current.raw !== null ? await this.cleanup.running(id, scope) : [];
     if (current.raw !== null) {
+      // Nomad 1.11.3's leader panics on a purge while one of the job's plans is being applied (evalWait.ts)
+      if (this.deps.config.purge_on_delete) await awaitPlannedEvals(this.deps.nomad, this.deps.logger, id, scope);
       const { data, meta } = await this.deps.nomad.delete(nomadPath`/v1/job/${id}`, JobWriteResponse, {
         scope,
         params: this.deps.config.purge_on_delete ? { purge: 'true' } : {},

@@ -10,14 +10,15 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { canonicalJob, DecodeError, multierrorText, validateJob } from './decode';
-import { serverMember, type NodeSpec } from './shapes';
+import { newEval, serverMember, type NodeSpec } from './shapes';
 import { SimAgent, type SimAnswer, type SimRequest, type SimTls } from '../http/server';
 import { NomadApi } from './api';
 import { SimClock } from './clock';
 import { SimDatabases, type DatabaseState } from './databases';
 import { DtleDriver, type DtleHooks } from './dtle';
 import { jobKey, SimState } from './state';
-import { NOMAD_MAX_BLOCKING_MS } from '../../../src/nomad/go';
+import { NOMAD_MAX_BLOCKING_MS, nowNanos } from '../../../src/nomad/go';
+import { int64 } from '../../../src/legacy/int64';
 import { DtleStore, type ReplicationOptions } from '../dtle/store';
 import type { SimConsul } from '../consul';
 import type { JobInput } from '../../../src/nomad/types';
@@ -206,6 +207,29 @@ export class SimNomad extends SimAgent {
    */
   setTaskStage(jobId: string, group: 'src' | 'dest', stage: 'job_stage_full' | 'job_stage_incr'): void {
     this.state.setTaskStage(null, jobId, group, stage);
+  }
+
+  /**
+   * An evaluation of the job the scheduler is still working on (`pending`), as a real agent's is
+   * between a write and the apply of its plan; `complete()` ends it. For tests of what waits on a
+   * job's evaluations.
+   */
+  pendingEvaluation(jobId: string, namespace = 'default'): { id: string; complete(): void } {
+    const r = this.state.jobs.get(jobKey(namespace, jobId));
+    if (!r) throw new Error(`sim: no job ${JSON.stringify(jobId)}`);
+    const index = this.state.bump('evals');
+    const ev = newEval({ namespace, priority: r.job.Priority, type: r.job.Type, triggeredBy: 'job-register', jobId, jobModifyIndex: r.job.JobModifyIndex, status: 'pending', index, now: nowNanos() });
+    this.state.evals.set(ev.ID, ev);
+    r.evalIds.push(ev.ID);
+    return {
+      id: ev.ID,
+      complete: () => {
+        const cur = this.state.evals.get(ev.ID);
+        if (!cur || cur.Status !== 'pending') return;
+        const i = this.state.bump('evals');
+        this.state.evals.set(ev.ID, { ...cur, Status: 'complete', ModifyIndex: i, ModifyTime: int64(nowNanos()) });
+      },
+    };
   }
 
   /** Nomad's garbage collection of a stopped job: removes it with its allocations and evaluations. */
