@@ -276,6 +276,38 @@ describeEachDtle('dtle\'s state in Consul, through dtle-compat', (agent) => {
     });
   });
 
+  describe('DELETE right after POST (Nomad 1.11.3\'s leader panics on a purge while a plan of the job is applied)', () => {
+    // The panic is a race: here a dev agent plans a registration within the few ms before the DELETE
+    // comes, so this test also passes without the wait (tried); the simulator's test
+    // (test/service/evalWait.test.ts) pins the wait itself. Here: the order Nomad records, and the
+    // leader still up, with the window as narrow as a client can make it.
+    it('waits for the registration\'s evaluation before purging: the leader stays up, the job is gone', async () => {
+      // the Nomad job dtle-compat writes for a legacy body, registered straight to Nomad so that the DELETE comes at once
+      const template = `e2e-dc-${tag}-quick`;
+      jobs.push(template);
+      expect(record(await request(app()).post('/v1/jobs').send(realLegacyJob(template, await deadEnds()))).status).toBe(200);
+      const spec = (await nomadCall(agent.nomad, 'GET', `/v1/job/${template}`)).json as Record<string, unknown>;
+      for (let i = 0; i < 3; i++) {
+        const id = `${template}-${i}`;
+        jobs.push(id);
+        const reg = await nomadCall(agent.nomad, 'PUT', '/v1/jobs', { Job: { ...spec, ID: id, Name: id, CreateIndex: 0, ModifyIndex: 0, JobModifyIndex: 0, Version: 0 } });
+        expect(reg.status).toBe(200);
+        const res = record(await request(app()).delete(`/v1/job/${id}`));
+        expect([res.status, res.body.Success]).toEqual([200, true]);
+        expect((await nomadCall(agent.nomad, 'GET', `/v1/job/${id}`)).status).toBe(404);
+        // the evaluations outlive the purge (until Nomad's GC): the registration's was done before the deregistration's was made
+        const evals = ((await nomadCall(agent.nomad, 'GET', '/v1/evaluations')).json as Array<{ JobID: string; TriggeredBy: string; Status: string; CreateIndex: number; ModifyIndex: number }>).filter((e) => e.JobID === id);
+        const registered = evals.find((e) => e.TriggeredBy === 'job-register');
+        const deregistered = evals.find((e) => e.TriggeredBy === 'job-deregister');
+        expect([registered?.Status, deregistered?.TriggeredBy]).toEqual(['complete', 'job-deregister']);
+        expect(registered?.ModifyIndex).toBeLessThan(deregistered?.CreateIndex ?? 0);
+      }
+      const leader = await nomadCall(agent.nomad, 'GET', '/v1/status/leader');
+      expect(leader.status).toBe(200);
+      expect(leader.json).toMatch(/^127\.0\.0\.1:\d+$/);
+    });
+  });
+
   describe('delete, then re-create under the same name', () => {
     const ID = `e2e-dc-${tag}-del`;
 
