@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import axios from 'axios';
 import express from 'express';
-import { nomadAxiosDefaults } from '../src/nomad/client';
+import { upstreamAxiosDefaults } from '../src/upstream/http';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
 
   rows.push(['node http client → simulated Nomad', await loops(() => nodeGet(agent, leader))]);
   // the options of the service's Nomad client
-  const ax = axios.create(nomadAxiosDefaults(agent, false));
+  const ax = axios.create(upstreamAxiosDefaults(agent, false));
   rows.push(['axios → simulated Nomad', await loops(async () => void (await ax.get(leader)))]);
   agent.destroy();
   sim.kill('SIGTERM');

@@ -5,6 +5,8 @@ import type { Logger } from './logging';
 import { redactText } from './logging';
 import { Metrics } from './metrics';
 import { NomadClient } from './nomad/client';
+import type { ConsulClient } from './consul/client';
+import { ConsulError, legacyStatusOfConsul } from './consul/errors';
 import { NomadError, legacyStatusOf } from './nomad/errors';
 import { StringValue } from './nomad/types';
 import { LegacyHttpError } from './legacy/errors';
@@ -19,6 +21,8 @@ import { registerUiRoutes } from './routes/ui';
 export interface AppDeps {
   config: Config;
   nomad: NomadClient;
+  /** where dtle keeps each job's replication state; null when no Consul address is configured */
+  consul: ConsulClient | null;
   logger: Logger;
   metrics?: Metrics;
 }
@@ -40,10 +44,11 @@ export function sendText(res: Response, status: number, text: string): void {
 
 /** Builds the express app from its dependencies; no network is touched until a request arrives. */
 export function createApp(deps: AppDeps): BuiltApp {
-  const { config, nomad, logger } = deps;
+  const { config, nomad, consul, logger } = deps;
   const metrics = deps.metrics ?? new Metrics();
   nomad.setObserver(metrics.observeUpstream);
-  const services = createServices({ config, nomad, logger, metrics });
+  consul?.setObserver(metrics.observeConsul);
+  const services = createServices({ config, nomad, consul, logger, metrics });
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -73,7 +78,8 @@ export function createApp(deps: AppDeps): BuiltApp {
     next();
   });
 
-  // health, readiness and metrics live outside the legacy namespace
+  // health, readiness and metrics live outside the legacy namespace (readiness is Nomad's: without
+  // Consul the service still answers everything Nomad holds)
   app.get('/-/healthy', (_req, res) => sendText(res, 200, 'OK\n'));
   app.get('/-/ready', async (_req, res) => {
     if (Date.now() - nomad.lastSuccess <= config.ready_max_age_ms) return sendText(res, 200, 'OK\n');
@@ -89,9 +95,9 @@ export function createApp(deps: AppDeps): BuiltApp {
     res.end(await metrics.registry.metrics());
   });
 
-  registerLegacyRoutes(app, { config, nomad, logger, metrics, services });
+  registerLegacyRoutes(app, { config, nomad, consul, logger, metrics, services });
   // the operator page, outside the legacy namespace
-  registerUiRoutes(app, { config, nomad, logger, metrics, services });
+  registerUiRoutes(app, { config, nomad, consul, logger, metrics, services });
 
   // anything else: Go's mux answer
   app.use((_req: Request, res: Response) => sendText(res, 404, '404 page not found\n'));
@@ -112,6 +118,11 @@ export function createApp(deps: AppDeps): BuiltApp {
       const status = legacyStatusOf(err);
       logger.warn('nomad call failed', { request_id: id, path: req.path, kind: err.kind, upstream_status: err.status, reason: err.reason });
       return sendText(res, status, err.reason);
+    }
+    // a write of dtle's state (its pause flag) that Consul refused or did not answer
+    if (err instanceof ConsulError) {
+      logger.warn('consul call failed', { request_id: id, path: req.path, kind: err.kind, upstream_status: err.status, reason: err.reason });
+      return sendText(res, legacyStatusOfConsul(err), err.reason);
     }
     const e = err as { type?: unknown; status?: unknown; message?: unknown };
     if (e && e.type === 'entity.too.large') return sendText(res, 413, `request body too large (limit ${config.body_limit})`);

@@ -3,6 +3,7 @@ import { splitHostPort, type Config } from './config';
 import { createLogger } from './logging';
 import { Metrics } from './metrics';
 import { NomadClient } from './nomad/client';
+import { ConsulClient, consulBaseUrl } from './consul/client';
 import { NodeList, StringValue } from './nomad/types';
 import { createServices } from './service';
 
@@ -31,13 +32,38 @@ export async function checkListen(apiAddr: string): Promise<{ ok: boolean; text:
 }
 
 /**
+ * Consul, as --check reports it: its leader and the dtle job entries the token may read. Consul
+ * down is a warning, not a failure: the service answers everything Nomad holds without it (docs/api.md).
+ */
+const WITHOUT_CONSUL = "warning: without Consul, statistics and pause lack dtle's own state (the service still answers what Nomad holds)";
+
+export async function checkConsul(config: Config): Promise<string[]> {
+  if (consulBaseUrl(config) === null) return ['consul: off (no address): replication state (Gtid, binlog position, stage, progress, dtle\'s pause) is not read'];
+  let consul: ConsulClient;
+  try {
+    consul = new ConsulClient(config);
+  } catch (e) {
+    return [`consul: FAILED: ${(e as Error).message}`, WITHOUT_CONSUL];
+  }
+  try {
+    const leader = await consul.leader();
+    const { entries } = await consul.kvList('dtleJobList/', 'consul.kv.joblist');
+    return [`consul: ${consul.baseURL} leader ${leader || '(none)'}, token ${config.consul_token ? 'set' : 'not set'}, dtleJobList entries: ${entries.length}`];
+  } catch (e) {
+    return [`consul: FAILED: ${(e as Error).message}`, WITHOUT_CONSUL];
+  } finally {
+    consul.close();
+  }
+}
+
+/**
  * `dtle-compat --check`: validates the config (already done by loading it), checks that api_addr
  * can be listened on, reaches Nomad with the configured token and reports the leader, the nodes that
- * run the dtle driver and the number of dtle jobs. Returns true when the service could start and
- * Nomad answered everything.
+ * run the dtle driver and the number of dtle jobs, then Consul. Returns true when the service could
+ * start and Nomad answered everything (Consul's failure is a warning).
  */
 export async function runCheck(config: Config, print: (line: string) => void): Promise<boolean> {
-  print(`config: ok (api_addr ${config.api_addr}, nomad_addr ${config.nomad_addr}, token ${config.nomad_token ? 'set' : 'not set'})`);
+  print(`config: ok (api_addr ${config.api_addr}, nomad_addr ${config.nomad_addr}, token ${config.nomad_token ? 'set' : 'not set'}, consul ${config.consul || 'off'})`);
   const listen = await checkListen(config.api_addr);
   print(`listen: ${listen.text}`);
   let nomad: NomadClient;
@@ -75,7 +101,7 @@ export async function runCheck(config: Config, print: (line: string) => void): P
     ok = false;
   }
   try {
-    const { jobReads } = createServices({ config, nomad, logger: createLogger({ silent: true }), metrics: new Metrics() });
+    const { jobReads } = createServices({ config, nomad, consul: null, logger: createLogger({ silent: true }), metrics: new Metrics() });
     const { jobs: list } = await jobReads.list({});
     print(`dtle jobs: ${list.length}`);
   } catch (e) {
@@ -83,6 +109,7 @@ export async function runCheck(config: Config, print: (line: string) => void): P
     ok = false;
   }
   nomad.close();
+  for (const line of await checkConsul(config)) print(line);
   print(ok ? 'check: ok' : 'check: FAILED');
   return ok;
 }

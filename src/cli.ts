@@ -14,7 +14,8 @@ Options:
   --log-format FORMAT  json (default) or text
   --check              validate the config, try api_addr, reach Nomad, print what was found,
                        exit 0 if usable
-  --demo               run against a built-in simulated Nomad with sample dtle jobs
+  --demo               run against a built-in simulated Nomad and Consul with sample dtle jobs
+                       replicating (one copying, then incremental)
   --version            print the version
   --help               this text
 
@@ -78,10 +79,10 @@ async function main(argv: string[]): Promise<number> {
   const stopSim: Array<() => Promise<void>> = [];
   if (v.demo) {
     const { startDemoNomad } = await import('./demo');
-    const sim = await startDemoNomad();
-    stopSim.push(() => sim.close());
-    config = { ...config, nomad_addr: sim.url, nomad_token: '' };
-    process.stderr.write(`demo: simulated Nomad at ${sim.url}\n`);
+    const demo = await startDemoNomad();
+    stopSim.push(() => demo.close());
+    config = { ...config, nomad_addr: demo.nomad.url, nomad_token: '', consul: demo.consul.addr, consul_token: '' };
+    process.stderr.write(`demo: simulated Nomad at ${demo.nomad.url}, Consul at ${demo.consul.url}\n`);
   }
 
   if (v.check) {

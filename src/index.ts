@@ -4,6 +4,7 @@ import { loadConfig, splitHostPort, type Config, type LoadOptions } from './conf
 import { createLogger, type Logger } from './logging';
 import { Metrics } from './metrics';
 import { NomadClient } from './nomad/client';
+import { ConsulClient, consulBaseUrl } from './consul/client';
 import { StringValue } from './nomad/types';
 import { createApp } from './app';
 
@@ -16,6 +17,7 @@ export interface RunningService {
   config: Config;
   logger: Logger;
   nomad: NomadClient;
+  consul: ConsulClient | null;
   /** stops accepting, lets in-flight requests finish (up to shutdown_timeout_ms), closes Nomad connections */
   shutdown(): Promise<void>;
 }
@@ -34,11 +36,12 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
     createLogger({
       level: config.log_level,
       format: opts.logFormat ?? config.log_format,
-      secrets: [config.nomad_token].filter((s) => s !== ''),
+      secrets: [config.nomad_token, config.consul_token].filter((s) => s !== ''),
     });
   const metrics = new Metrics({ defaultMetrics: true });
   const nomad = new NomadClient(config);
-  const { app, services } = createApp({ config, nomad, logger, metrics });
+  const consul = consulBaseUrl(config) === null ? null : new ConsulClient(config);
+  const { app, services } = createApp({ config, nomad, consul, logger, metrics });
   let draining = false;
   const server = http.createServer((req, res) => {
     if (draining) res.setHeader('Connection', 'close');
@@ -58,7 +61,7 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
   });
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
-  logger.info('dtle-compat listening', { api_addr: `${addr.address}:${addr.port}`, nomad_addr: config.nomad_addr });
+  logger.info('dtle-compat listening', { api_addr: `${addr.address}:${addr.port}`, nomad_addr: config.nomad_addr, consul: consul?.baseURL ?? 'off' });
 
   // keep readiness fresh: poll the leader in the background
   const poll = setInterval(() => {
@@ -68,7 +71,8 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
 
   // keep the job-spec cache and the paused-job set fresh with blocking queries, so a warm
   // GET /v1/jobs costs one Nomad call and changes made through any path show at once
-  const stopWatches = [services.jobReads.startWatch(), services.pauseStore.startWatch()];
+  // and every dtleJobList entry (dtle's pause flag) fresh with one blocking query on Consul
+  const stopWatches = [services.jobReads.startWatch(), services.pauseStore.startWatch(), services.dtleState.startWatch()];
 
   let closing: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {
@@ -82,6 +86,7 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
       server.close(() => {
         clearTimeout(force);
         nomad.close();
+        consul?.close();
         logger.info('dtle-compat stopped');
         resolve();
       });
@@ -89,5 +94,5 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
     });
     return closing;
   };
-  return { server, url, config, logger, nomad, shutdown };
+  return { server, url, config, logger, nomad, consul, shutdown };
 }

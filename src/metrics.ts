@@ -1,5 +1,8 @@
 import client from 'prom-client';
 
+/** Latency buckets of an upstream call (seconds; blocking queries reach minutes). */
+const UPSTREAM_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300];
+
 /** The service's Prometheus metrics, on a registry of its own (tests build many apps). */
 export class Metrics {
   readonly registry = new client.Registry();
@@ -7,6 +10,8 @@ export class Metrics {
   readonly requestSeconds: client.Histogram<'route' | 'method'>;
   readonly upstreamSeconds: client.Histogram<'op' | 'status'>;
   readonly upstreamErrors: client.Counter<'op' | 'kind'>;
+  readonly consulSeconds: client.Histogram<'op' | 'status'>;
+  readonly consulErrors: client.Counter<'op' | 'kind'>;
   readonly cacheEvictions: client.Counter<'cache'>;
   readonly cacheSize: client.Gauge<'cache'>;
 
@@ -19,13 +24,17 @@ export class Metrics {
     this.requestSeconds = histogram('dtle_compat_http_request_duration_seconds', 'Legacy API request latency by route template and method', ['route', 'method'], [
       0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
     ]);
-    this.upstreamSeconds = histogram('dtle_compat_upstream_request_duration_seconds', 'Nomad call latency by operation and status', ['op', 'status'], [
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300,
-    ]);
+    this.upstreamSeconds = histogram('dtle_compat_upstream_request_duration_seconds', 'Nomad call latency by operation and status', ['op', 'status'], UPSTREAM_BUCKETS);
     this.upstreamErrors = counter('dtle_compat_upstream_errors_total', 'Nomad calls that failed, by operation and kind (http, unreachable, timeout, malformed)', [
       'op',
       'kind',
     ]);
+    this.consulSeconds = histogram('dtle_compat_consul_request_duration_seconds', 'Consul call latency by operation and status (its count is the number of calls)', ['op', 'status'], UPSTREAM_BUCKETS);
+    this.consulErrors = counter(
+      'dtle_compat_consul_errors_total',
+      'Consul calls that failed, by operation and kind (http, unreachable, timeout, malformed); a missing key is no failure',
+      ['op', 'kind'],
+    );
     this.cacheEvictions = counter('dtle_compat_cache_evictions_total', 'Entries evicted from a bounded cache', ['cache']);
     this.cacheSize = new client.Gauge({ name: 'dtle_compat_cache_entries', help: 'Entries held by a cache', labelNames: ['cache'], registers });
     if (opts.defaultMetrics) client.collectDefaultMetrics({ register: this.registry, prefix: 'dtle_compat_' });
@@ -36,5 +45,11 @@ export class Metrics {
     this.upstreamSeconds.labels(op, String(status)).observe(seconds);
     if (status === 'error') this.upstreamErrors.labels(op, kind ?? 'unknown').inc();
     else if (status >= 400) this.upstreamErrors.labels(op, 'http').inc();
+  };
+
+  /** An observer for ConsulClient: it names a failure's kind (a missing key answered 404 is none). */
+  observeConsul = (op: string, status: number | 'error', seconds: number, kind?: string): void => {
+    this.consulSeconds.labels(op, String(status)).observe(seconds);
+    if (kind !== undefined) this.consulErrors.labels(op, kind).inc();
   };
 }

@@ -8,7 +8,7 @@ import { createServer as httpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SimNomad } from '@dtle-compat/sim';
+import { SimConsul, SimNomad } from '@dtle-compat/sim';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'src', 'cli.ts');
@@ -25,9 +25,10 @@ interface Run {
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(NOMAD_|DTLE_)/.test(k)) env[k] = v;
+    if (!/^(NOMAD_|DTLE_|CONSUL_)/.test(k)) env[k] = v;
   }
-  return { ...env, TS_REGISTER_CACHE: cacheDir, ...extra };
+  // Consul off unless a test names one (the default 127.0.0.1:8500 may hold anything)
+  return { ...env, TS_REGISTER_CACHE: cacheDir, CONSUL_HTTP_ADDR: '', ...extra };
 }
 
 function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<Run> {
@@ -161,12 +162,13 @@ describe('dtle-compat --check', () => {
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe(
         [
-          `config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token not set)`,
+          `config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token not set, consul off)`,
           `listen: 127.0.0.1:${port} free`,
           'leader: 127.0.0.1:4647',
           'nodes: 2, with the dtle driver: 1',
           `  nomad0 ${dtleNode?.ID} ready dtle 4.23.04.3`,
           'dtle jobs: 3',
+          'consul: off (no address): replication state (Gtid, binlog position, stage, progress, dtle\'s pause) is not read',
           'check: ok',
           '',
         ].join('\n'),
@@ -187,8 +189,8 @@ describe('dtle-compat --check', () => {
       const port = await closedPort();
       const r = await runCli(['--check'], { NOMAD_ADDR: url, NOMAD_TOKEN: 'right-token-7c1e', DTLE_API_ADDR: `127.0.0.1:${port}` });
       expect(r.code).toBe(0);
-      expect(r.stdout.split('\n')[0]).toBe(`config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token set)`);
-      expect(r.stdout).toContain('\ndtle jobs: 1\ncheck: ok\n');
+      expect(r.stdout.split('\n')[0]).toBe(`config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token set, consul off)`);
+      expect(r.stdout).toContain("\ndtle jobs: 1\nconsul: off (no address): replication state (Gtid, binlog position, stage, progress, dtle's pause) is not read\ncheck: ok\n");
       expect(r.stdout + r.stderr).not.toContain('right-token-7c1e');
     } finally {
       await sim.close();
@@ -204,11 +206,12 @@ describe('dtle-compat --check', () => {
       expect(r.code).toBe(1);
       expect(r.stdout).toBe(
         [
-          `config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token set)`,
+          `config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token set, consul off)`,
           `listen: 127.0.0.1:${port} free`,
           'leader: 127.0.0.1:4647',
           'nodes: FAILED: Nomad 403: Permission denied',
           'dtle jobs: FAILED: Nomad 403: Permission denied',
+          'consul: off (no address): replication state (Gtid, binlog position, stage, progress, dtle\'s pause) is not read',
           'check: FAILED',
           '',
         ].join('\n'),
@@ -225,7 +228,7 @@ describe('dtle-compat --check', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(
       [
-        `config: ok (api_addr 127.0.0.1:0, nomad_addr http://127.0.0.1:${port}, token not set)`,
+        `config: ok (api_addr 127.0.0.1:0, nomad_addr http://127.0.0.1:${port}, token not set, consul off)`,
         'listen: 127.0.0.1:0 (any free port)',
         `leader: FAILED: Nomad unreachable: cannot reach Nomad at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
         'check: FAILED',
@@ -240,7 +243,8 @@ describe('dtle-compat --check', () => {
     try {
       const r = await runCli(['--check'], { NOMAD_ADDR: url, DTLE_API_ADDR: '127.0.0.1:0' });
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain('\nnodes: 1, with the dtle driver: 0\nwarning: no node reports the dtle driver: dtle jobs cannot be placed\ndtle jobs: 0\ncheck: ok\n');
+      expect(r.stdout).toContain('\nnodes: 1, with the dtle driver: 0\nwarning: no node reports the dtle driver: dtle jobs cannot be placed\ndtle jobs: 0\nconsul: off');
+      expect(r.stdout.endsWith('check: ok\n')).toBe(true);
     } finally {
       await sim.close();
     }
@@ -254,9 +258,52 @@ describe('dtle-compat --check', () => {
       const file = configFile('check.json', { nomad_addr: url, api_addr: `127.0.0.1:${port}` });
       const r = await runCli(['--config', file, '--check']);
       expect(r.code).toBe(0);
-      expect(r.stdout.split('\n').slice(0, 2)).toEqual([`config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token not set)`, `listen: 127.0.0.1:${port} free`]);
+      expect(r.stdout.split('\n').slice(0, 2)).toEqual([`config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token not set, consul off)`, `listen: 127.0.0.1:${port} free`]);
     } finally {
       await sim.close();
+    }
+  });
+});
+
+describe('dtle-compat --check and Consul', () => {
+  it('reports Consul\'s leader and the dtleJobList entries the token reads; never prints the token', async () => {
+    const consul = new SimConsul({ aclToken: 'consul-tok-91aa' });
+    await consul.listen();
+    consul.kv.put('dtleJobList/a', Buffer.from('{"job_id":"a","job_status":"non-paused"}'));
+    const sim = new SimNomad();
+    const url = await sim.listen();
+    try {
+      const r = await runCli(['--check'], { NOMAD_ADDR: url, DTLE_API_ADDR: '127.0.0.1:0', CONSUL_HTTP_ADDR: consul.addr, CONSUL_HTTP_TOKEN: 'consul-tok-91aa' });
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n')[0]).toBe(`config: ok (api_addr 127.0.0.1:0, nomad_addr ${url}, token not set, consul ${consul.addr})`);
+      expect(r.stdout).toContain(`\nconsul: ${consul.url} leader 127.0.0.1:8300, token set, dtleJobList entries: 1\ncheck: ok\n`);
+      expect(consul.callHeaders.map((h) => h['x-consul-token'])).toEqual(['consul-tok-91aa', 'consul-tok-91aa']);
+      expect(r.stdout + r.stderr).not.toContain('consul-tok-91aa');
+    } finally {
+      await sim.close();
+      await consul.close();
+    }
+  });
+
+  it('Consul refusing the token or unreachable is a warning: exit 0 (the service answers what Nomad holds)', async () => {
+    const consul = new SimConsul({ aclToken: 'consul-tok-91aa' });
+    await consul.listen();
+    const sim = new SimNomad();
+    const url = await sim.listen();
+    const closed = await closedPort();
+    try {
+      const refused = await runCli(['--check'], { NOMAD_ADDR: url, DTLE_API_ADDR: '127.0.0.1:0', CONSUL_HTTP_ADDR: consul.url, CONSUL_HTTP_TOKEN: 'wrong-tok-3b3b' });
+      expect(refused.code).toBe(0);
+      expect(refused.stdout).toContain(
+        `\nconsul: FAILED: Consul 403: ACL not found\nwarning: without Consul, statistics and pause lack dtle's own state (the service still answers what Nomad holds)\ncheck: ok\n`,
+      );
+      expect(refused.stdout + refused.stderr).not.toContain('wrong-tok-3b3b');
+      const down = await runCli(['--check'], { NOMAD_ADDR: url, DTLE_API_ADDR: '127.0.0.1:0', CONSUL_HTTP_ADDR: `127.0.0.1:${closed}` });
+      expect(down.code).toBe(0);
+      expect(down.stdout).toContain(`\nconsul: FAILED: Consul unreachable: cannot reach Consul at http://127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}\n`);
+    } finally {
+      await sim.close();
+      await consul.close();
     }
   });
 });

@@ -1,19 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { configSchema, type ConfigKey } from './schema';
-import { DEFAULT_CONFIG_FILE, ENV_PREFIX } from './index';
+import { DEFAULT_CONFIG_FILE, ENV_ALIASES, ENV_PREFIX } from './index';
 
-const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
-  api_addr: 'DTLE_API_ADDR',
-  nomad_addr: 'NOMAD_ADDR',
-  nomad_token: 'NOMAD_TOKEN',
-  nomad_region: 'NOMAD_REGION',
-  nomad_namespace: 'NOMAD_NAMESPACE',
-  nomad_cacert: 'NOMAD_CACERT',
-  nomad_client_cert: 'NOMAD_CLIENT_CERT',
-  nomad_client_key: 'NOMAD_CLIENT_KEY',
-  nomad_skip_verify: 'NOMAD_SKIP_VERIFY',
-  nomad_tls_server_name: 'NOMAD_TLS_SERVER_NAME',
-};
+const ENV_NAMES: Partial<Record<ConfigKey, string>> = Object.fromEntries(ENV_ALIASES.map(([env, key]) => [key, env]));
 
 /** The configuration reference as a markdown table, generated from the schema and config/default.json. */
 export function configTableMarkdown(): string {

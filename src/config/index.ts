@@ -15,8 +15,8 @@ export class ConfigError extends Error {
 /** config/default.json, found relative to this file in both src/ and dist/. */
 export const DEFAULT_CONFIG_FILE = path.resolve(__dirname, '..', '..', 'config', 'default.json');
 
-/** Environment variables of the Nomad CLI and of dtle, and the keys they set. */
-const ENV_ALIASES: ReadonlyArray<readonly [string, ConfigKey]> = [
+/** Environment variables of the Nomad and Consul CLIs and of dtle, and the keys they set. */
+export const ENV_ALIASES: ReadonlyArray<readonly [string, ConfigKey]> = [
   ['DTLE_API_ADDR', 'api_addr'],
   ['NOMAD_ADDR', 'nomad_addr'],
   ['NOMAD_TOKEN', 'nomad_token'],
@@ -27,6 +27,14 @@ const ENV_ALIASES: ReadonlyArray<readonly [string, ConfigKey]> = [
   ['NOMAD_CLIENT_KEY', 'nomad_client_key'],
   ['NOMAD_SKIP_VERIFY', 'nomad_skip_verify'],
   ['NOMAD_TLS_SERVER_NAME', 'nomad_tls_server_name'],
+  ['CONSUL_HTTP_ADDR', 'consul'],
+  ['CONSUL_HTTP_TOKEN', 'consul_token'],
+  ['CONSUL_HTTP_SSL', 'consul_ssl'],
+  ['CONSUL_CACERT', 'consul_cacert'],
+  ['CONSUL_CLIENT_CERT', 'consul_client_cert'],
+  ['CONSUL_CLIENT_KEY', 'consul_client_key'],
+  ['CONSUL_HTTP_SSL_VERIFY', 'consul_ssl_verify'],
+  ['CONSUL_TLS_SERVER_NAME', 'consul_tls_server_name'],
 ];
 
 /** Every key can also be set as DTLE_COMPAT_<KEY> (upper case). */
@@ -90,7 +98,8 @@ function envLayer(env: NodeJS.ProcessEnv): Raw {
   const keys = Object.keys(configSchema.shape) as ConfigKey[];
   for (const [name, key] of ENV_ALIASES) {
     const v = env[name];
-    if (v !== undefined) out[key] = coerceEnv(key, v);
+    // as the Nomad and Consul CLIs: an empty boolean variable is not set (CONSUL_HTTP_SSL_VERIFY= keeps verifying)
+    if (v !== undefined && !(v.trim() === '' && baseTypeOf(key) === 'boolean')) out[key] = coerceEnv(key, v);
   }
   for (const key of keys) {
     const v = env[ENV_PREFIX + key.toUpperCase()];

@@ -12,6 +12,19 @@ const listenAddr = z
 
 const optionalAddr = z.union([z.literal(''), listenAddr]);
 
+/** Consul's address as dtle's plugin (`host:port`) and Consul's CLI (`host:port` or a URL) take it; '' = no Consul. */
+const consulAddr = z.union([
+  z.literal(''),
+  listenAddr,
+  z
+    .string()
+    .url()
+    .refine((s) => /^https?:\/\/[^/]+\/?$/.test(s), 'must be host:port or http(s)://host:port'),
+]);
+
+/** A string setting of Consul's CLI, set by its environment variable. */
+const consulText = (meaning: string, env: string) => z.string().describe(`${meaning}. Env: ${env}.`);
+
 /**
  * Every setting of dtle-compat. Keys mirror dtle's plugin config where one exists
  * (`api_addr`, `nomad_addr`); the `nomad_*` keys follow the Nomad CLI's environment
@@ -41,6 +54,39 @@ export const configSchema = z
     nomad_gzip: z
       .boolean()
       .describe('Ask Nomad for gzip-compressed answers: worth it only when Nomad is across a slow network; beside the agent it costs CPU on both sides.'),
+    consul: consulAddr.describe(
+      'Consul HTTP API address where dtle keeps each job\'s replication state (dtle\'s plugin `consul`): host:port, or http(s)://host:port. Empty: Consul is not read (docs/api.md says what each answer lacks then). Env: CONSUL_HTTP_ADDR.',
+    ),
+    consul_token: consulText('Consul ACL token (needs key read/write on dtle/ and dtleJobList/)', 'CONSUL_HTTP_TOKEN'),
+    consul_ssl: z.boolean().describe('Use https for a consul address given as host:port. Env: CONSUL_HTTP_SSL.'),
+    consul_cacert: consulText("PEM file of the CA that signed Consul's certificate", 'CONSUL_CACERT'),
+    consul_client_cert: consulText('PEM client certificate for Consul mTLS', 'CONSUL_CLIENT_CERT'),
+    consul_client_key: consulText('PEM client key for Consul mTLS', 'CONSUL_CLIENT_KEY'),
+    consul_ssl_verify: z.boolean().describe("Verify Consul's certificate. Env: CONSUL_HTTP_SSL_VERIFY."),
+    consul_tls_server_name: consulText("Server name to verify Consul's certificate against", 'CONSUL_TLS_SERVER_NAME'),
+    consul_timeout_ms: z
+      .number()
+      .int()
+      .positive()
+      .describe('Timeout of one Consul call (a blocking query adds its wait on top). A slower Consul leaves its fields out of an answer rather than holding it.'),
+    stats_signal: z
+      .boolean()
+      .describe(
+        'Statistics from the running task itself (Nomad alloc signal `stats`, dtle\'s TaskStatistics), cached per allocation for stats_collection_interval; each signal adds two task events (docs/api.md).',
+      ),
+    stats_collection_interval: z
+      .number()
+      .int()
+      .positive()
+      .describe('Seconds a task\'s signalled statistics are reused (dtle\'s plugin `stats_collection_interval`: the task computes them that often).'),
+    pause_mechanism: z
+      .enum(['auto', 'dtle', 'emulate'])
+      .describe(
+        'How legacy pause/resume work: dtle (dtle\'s own: the dtleJobList flag in Consul plus the alloc signals pause/resume; dtle >= 4.22.07), emulate (stop the job, keep its spec in a Nomad Variable), auto: dtle when every node\'s driver.dtle.version has it and Consul is configured.',
+      ),
+    delete_consul_state: z
+      .boolean()
+      .describe('DELETE /v1/job/{ID} removes the job\'s dtle state from Consul (dtle/<job>/, dtleJobList/<job>), as dtle\'s own delete does; false keeps it, so a job re-created with that name resumes from the kept position.'),
     require_caller_token: z
       .boolean()
       .describe('Refuse (401) callers that send no X-Nomad-Token instead of lending them nomad_token.'),

@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import axios, { AxiosError, type AxiosInstance, type CreateAxiosDefaults, type Method } from 'axios';
+import type http from 'node:http';
+import type https from 'node:https';
+import axios, { type AxiosInstance, type Method } from 'axios';
 import type { z } from 'zod';
+import { headerOf, keepAliveAgent, transportFailure, upstreamAxiosDefaults, UNTRUSTED_CERT, type UpstreamObserver } from '../upstream/http';
 import { NomadError } from './errors';
 import { NOMAD_MAX_BLOCKING_MS, parseGoDuration } from './go';
 import { parseNomadJson } from './json';
@@ -67,8 +67,7 @@ export interface NomadTextResponse {
   status: number;
 }
 
-/** Observes every upstream call (metrics). */
-export type UpstreamObserver = (op: string, status: number | 'error', seconds: number, kind?: string) => void;
+export type { UpstreamObserver } from '../upstream/http';
 
 /** A path segment that URL parsing resolves away (".", "..", "%2e%2e", …), whatever its encoding. */
 const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
@@ -88,53 +87,6 @@ export function nomadPath(strings: TemplateStringsArray, ...ids: Array<string | 
   return out;
 }
 
-function readPem(file: string, what: string): Buffer | undefined {
-  if (file === '') return undefined;
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new Error(`cannot read ${what} ${file}: ${(e as Error).message}`);
-  }
-}
-
-const TRANSPORT_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
-
-/**
- * How every call to Nomad is made: answers kept as text (parsed by our schemas), every status
- * returned (mapped by us), no redirects, no proxy from the environment, gzip only when asked.
- */
-export function nomadAxiosDefaults(agent: http.Agent | https.Agent, gzip: boolean): CreateAxiosDefaults {
-  return {
-    httpAgent: agent,
-    httpsAgent: agent,
-    responseType: 'text',
-    transformResponse: [(d: unknown) => d],
-    validateStatus: () => true,
-    maxRedirects: 0,
-    proxy: false,
-    decompress: true,
-    headers: { 'Accept-Encoding': gzip ? 'gzip' : 'identity' },
-  };
-}
-
-/** Node's codes for a server certificate that no trusted CA signed. */
-const UNTRUSTED_CERT = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-]);
-
 /** The typed Nomad HTTP client: one keep-alive agent, token, region/namespace, TLS, timeouts. */
 export class NomadClient {
   readonly baseURL: string;
@@ -153,23 +105,15 @@ export class NomadClient {
     // every call in flight listens on this signal: up to nomad_max_sockets plus the queued ones
     setMaxListeners(0, this.closed.signal);
     this.baseURL = cfg.nomad_addr.replace(/\/+$/, '');
-    const common = { keepAlive: true, maxSockets: cfg.nomad_max_sockets, maxFreeSockets: cfg.nomad_max_sockets };
-    if (this.baseURL.startsWith('https://')) {
-      const ca = readPem(cfg.nomad_cacert, 'NOMAD_CACERT');
-      const cert = readPem(cfg.nomad_client_cert, 'NOMAD_CLIENT_CERT');
-      const key = readPem(cfg.nomad_client_key, 'NOMAD_CLIENT_KEY');
-      this.agent = new https.Agent({
-        ...common,
-        ...(ca ? { ca } : {}),
-        ...(cert ? { cert } : {}),
-        ...(key ? { key } : {}),
-        rejectUnauthorized: !cfg.nomad_skip_verify,
-        ...(cfg.nomad_tls_server_name ? { servername: cfg.nomad_tls_server_name } : {}),
-      });
-    } else {
-      this.agent = new http.Agent(common);
-    }
-    this.http = axios.create({ baseURL: this.baseURL, ...nomadAxiosDefaults(this.agent, cfg.nomad_gzip === true) });
+    this.agent = keepAliveAgent(this.baseURL.startsWith('https://'), cfg.nomad_max_sockets, {
+      cacert: cfg.nomad_cacert,
+      clientCert: cfg.nomad_client_cert,
+      clientKey: cfg.nomad_client_key,
+      verify: !cfg.nomad_skip_verify,
+      serverName: cfg.nomad_tls_server_name,
+      names: { cacert: 'NOMAD_CACERT', clientCert: 'NOMAD_CLIENT_CERT', clientKey: 'NOMAD_CLIENT_KEY' },
+    });
+    this.http = axios.create({ baseURL: this.baseURL, ...upstreamAxiosDefaults(this.agent, cfg.nomad_gzip === true) });
   }
 
   setObserver(observer: UpstreamObserver): void {
@@ -291,9 +235,11 @@ export class NomadClient {
     }
     this.observer?.(op, res.status, elapsed());
     const text = typeof res.data === 'string' ? res.data : '';
-    const h = res.headers as Record<string, unknown>;
-    const header = (name: string): string | null => (typeof h[name] === 'string' ? (h[name] as string) : null);
-    const meta: QueryMeta = { index: header('x-nomad-index'), knownLeader: header('x-nomad-knownleader'), lastContact: header('x-nomad-lastcontact') };
+    const meta: QueryMeta = {
+      index: headerOf(res.headers, 'x-nomad-index'),
+      knownLeader: headerOf(res.headers, 'x-nomad-knownleader'),
+      lastContact: headerOf(res.headers, 'x-nomad-lastcontact'),
+    };
     if (res.status < 200 || res.status >= 300) {
       if (res.status < 500) this.lastSuccess = Date.now();
       // Nomad may quote the token it refused: neither the caller's nor the configured one goes back or into a log
@@ -326,20 +272,17 @@ export class NomadClient {
   }
 
   private transportError(e: unknown, path: string): NomadError {
-    if (e instanceof AxiosError) {
-      const code = e.code ?? '';
-      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(e.message)) {
+    const f = transportFailure(e);
+    switch (f.kind) {
+      case 'timeout':
         return this.timedOut(path);
-      }
-      if (code === 'ERR_BAD_RESPONSE' && /aborted/i.test(e.message)) {
-        return new NomadError('unreachable', e.response?.status ?? 0, `the answer of Nomad at ${this.baseURL} broke off before its end`, path);
-      }
-      if (UNTRUSTED_CERT.has(code) || TRANSPORT_ERRORS.has(code) || code.startsWith('ERR_TLS') || /certificate|self.signed|SSL/i.test(e.message)) {
-        return new NomadError('unreachable', 0, this.unreachable(e.message, code), path);
-      }
-      return new NomadError('unreachable', 0, `call to Nomad at ${this.baseURL} failed: ${e.message}`, path);
+      case 'broken':
+        return new NomadError('unreachable', f.status, `the answer of Nomad at ${this.baseURL} broke off before its end`, path);
+      case 'unreachable':
+        return new NomadError('unreachable', 0, this.unreachable(f.message, f.code), path);
+      case 'failed':
+        return new NomadError('unreachable', 0, `call to Nomad at ${this.baseURL} failed: ${f.message}`, path);
     }
-    return new NomadError('unreachable', 0, `call to Nomad failed: ${String(e)}`, path);
   }
 
   /** Ends every call in flight or queued for a socket, refuses new ones, closes the connections. */

@@ -1,34 +1,19 @@
-import { redactText } from '../logging/redact';
+import { UpstreamError, type UpstreamErrorKind } from '../upstream/errors';
 
 /** How a Nomad call failed. */
-export type NomadErrorKind =
-  | 'http' // Nomad answered with a non-2xx status
-  | 'unreachable' // no connection (refused, reset, DNS, TLS handshake)
-  | 'timeout' // no answer within the timeout
-  | 'malformed'; // a 2xx answer that is not the JSON we expect
+export type NomadErrorKind = UpstreamErrorKind;
 
 /** Nomad's UUID index refusing an ID that is not a UUID (go-memdb's UUIDFieldIndex). */
 const MALFORMED_ID = /\bindex error: (UUID must be 36 characters|Invalid UUID\b|Input \(without hyphens\) must be even length)/;
 
 /** A failed Nomad call; keeps Nomad's status and message (secrets scrubbed). */
-export class NomadError extends Error {
-  readonly kind: NomadErrorKind;
-  /** Nomad's HTTP status; 0 when there was no answer */
-  readonly status: number;
-  /** Nomad's own error text (plain-text body), or the transport's reason */
-  readonly reason: string;
-  readonly path: string;
+export class NomadError extends UpstreamError {
   /** Nomad's query meta of an error answer (it sets X-Nomad-Index & co. before a 404 too); null when there was none */
   readonly meta: { index: string | null; knownLeader: string | null; lastContact: string | null } | null;
 
   constructor(kind: NomadErrorKind, status: number, reason: string, path: string, meta: NomadError['meta'] = null) {
-    const clean = redactText(reason.trim());
-    super(kind === 'http' ? `Nomad ${status}: ${clean}` : `Nomad ${kind}: ${clean}`);
+    super('Nomad', kind, status, reason, path);
     this.name = 'NomadError';
-    this.kind = kind;
-    this.status = status;
-    this.reason = clean;
-    this.path = path;
     this.meta = meta;
   }
 

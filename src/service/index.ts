@@ -2,7 +2,9 @@ import type { Config } from '../config';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import type { NomadClient } from '../nomad/client';
+import type { ConsulClient } from '../consul/client';
 import { DialectProbe } from './dialect';
+import { DtleStateStore } from './dtleState';
 import { JobPause } from './jobPause';
 import { JobReads } from './jobReads';
 import { JobWrites } from './jobWrites';
@@ -13,6 +15,8 @@ import { RuntimeService } from './runtime';
 export interface ServiceDeps {
   config: Config;
   nomad: NomadClient;
+  /** null: no Consul address configured (dtle's state is not read) */
+  consul: ConsulClient | null;
   logger: Logger;
   metrics: Metrics;
 }
@@ -33,20 +37,24 @@ export interface Services {
   runtime: RuntimeService;
   /** the operator page's data */
   overview: Overview;
+  /** dtle's replication state in Consul */
+  dtleState: DtleStateStore;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const pauseStore = new PauseStore(deps);
-  const jobReads = new JobReads({ ...deps, pauseStore });
+  const dtleState = new DtleStateStore(deps);
+  const jobReads = new JobReads({ ...deps, pauseStore, dtleState });
   const dialect = new DialectProbe(deps);
-  const runtime = new RuntimeService({ ...deps, jobs: jobReads });
+  const runtime = new RuntimeService({ ...deps, jobs: jobReads, dtleState });
   return {
     pauseStore,
     jobReads,
-    jobWrites: new JobWrites({ ...deps, reads: jobReads, dialect, pauseStore }),
-    jobPause: new JobPause({ ...deps, reads: jobReads, pauseStore }),
+    jobWrites: new JobWrites({ ...deps, reads: jobReads, dialect, pauseStore, dtleState }),
+    jobPause: new JobPause({ ...deps, reads: jobReads, pauseStore, dialect, dtleState }),
     dialect,
     runtime,
     overview: new Overview({ nomad: deps.nomad, jobReads, runtime }),
+    dtleState,
   };
 }

@@ -1,21 +1,31 @@
 /**
- * Legacy pause and resume, emulated on Nomad: pause saves the job's full spec (PauseStore) and
- * stops the job; resume claims the saved spec, registers it again and deletes it. Either one on a
- * job already in the asked state changes nothing and answers as 2.x did.
+ * Legacy pause and resume, by one of two mechanisms (pause_mechanism; `auto` from the plugin
+ * version the nodes report, DialectProbe):
+ *  - dtle's own (DtlePause, dtle >= 4.22.07): the dtleJobList flag in Consul and the alloc signals;
+ *    the job keeps running in Nomad, dtle's own tools see it paused;
+ *  - the emulation for dtle without it: pause saves the job's full spec (PauseStore) and stops the
+ *    job; resume claims the saved spec, registers it again and deletes it.
+ * Resume follows how the job was paused, whatever the setting is now. Either one on a job already
+ * in the asked state changes nothing and answers as 2.x did.
  */
 import { z } from 'zod';
 import { nomadPath, type NomadClient, type QueryMeta, type Scope } from '../nomad/client';
-import { JobWriteResponse } from '../nomad/types';
+import { JobWriteResponse, type Job } from '../nomad/types';
 import type { LegacyJobResponse } from '../legacy/types';
 import { JOB_NOT_FOUND, type JobRead, type JobReads } from './jobReads';
 import { LegacyHttpError } from '../legacy/errors';
 import { isEnforceIndexConflict, type PauseStore } from './pauseStore';
 import { legacyJobResponse, writeAnswer } from './jobWrites';
+import type { DialectProbe } from './dialect';
+import type { DtleStateStore } from './dtleState';
+import { DtlePause } from './dtlePause';
 
 export interface JobPauseDeps {
   nomad: NomadClient;
   reads: JobReads;
   pauseStore: PauseStore;
+  dialect: DialectProbe;
+  dtleState: DtleStateStore;
 }
 
 type Answer = { response: LegacyJobResponse; meta: QueryMeta };
@@ -26,7 +36,18 @@ function unchanged(): Answer {
 }
 
 export class JobPause {
-  constructor(private readonly deps: JobPauseDeps) {}
+  private readonly dtle: DtlePause;
+
+  constructor(private readonly deps: JobPauseDeps) {
+    this.dtle = new DtlePause(deps);
+  }
+
+  /** dtle's mechanism: the flag and the signals; the answer's index is that of the allocations read. */
+  private async byDtle(job: Job, paused: boolean, scope: Scope): Promise<Answer> {
+    const { changed, meta } = await this.dtle.set(job, paused, scope);
+    this.deps.reads.forget(job.ID, scope);
+    return changed ? writeAnswer(Number(meta.index ?? 0), meta) : unchanged();
+  }
 
   /** The job now; 2.x's Job.UpdateStatus answered a missing job with 500 `job not found` (no headers). */
   private async current(id: string, scope: Scope): Promise<JobRead> {
@@ -39,12 +60,14 @@ export class JobPause {
   }
 
   /**
-   * GET|PUT|POST /v1/job/{ID}/pause: saves the job's full spec in a Nomad Variable, then stops the
-   * job (no purge). Pausing a paused job changes nothing.
+   * GET|PUT|POST /v1/job/{ID}/pause: dtle's own pause (see DtlePause), or the emulation: saves the
+   * job's full spec in a Nomad Variable, then stops the job (no purge). Pausing a paused job
+   * changes nothing.
    */
   async pause(id: string, scope: Scope): Promise<Answer> {
     const current = await this.current(id, scope);
-    if (current.paused || current.raw === null) return unchanged();
+    if (current.paused || current.dtlePaused || current.raw === null) return unchanged();
+    if ((await this.deps.dialect.pauseMechanism(scope, this.deps.dtleState.enabled)) === 'dtle') return this.byDtle(current.raw, true, scope);
     const raw = (await this.deps.nomad.get(nomadPath`/v1/job/${id}`, z.record(z.string(), z.unknown()), { scope, op: 'job.read' })).data;
     const saved = await this.deps.pauseStore.save(id, raw, scope);
     if (!saved) return unchanged();
@@ -53,12 +76,14 @@ export class JobPause {
   }
 
   /**
-   * GET|PUT|POST /v1/job/{ID}/resume: claims the saved spec (check-and-set on its variable), registers
+   * GET|PUT|POST /v1/job/{ID}/resume: a job paused by dtle's flag is resumed by dtle's mechanism;
+   * one paused by the emulation: claims the saved spec (check-and-set on its variable), registers
    * it again (check-and-set on the stopped job's JobModifyIndex, or on its absence), then deletes the
    * saved copy. Resuming a running job changes nothing; of two concurrent resumes only one registers.
    */
   async resume(id: string, scope: Scope): Promise<Answer> {
     const current = await this.current(id, scope);
+    if (!current.paused && current.dtlePaused && current.raw !== null) return this.byDtle(current.raw, false, scope);
     if (!current.paused) return unchanged();
     // one resume at a time: the saved spec is claimed with check-and-set first
     const entry = await this.deps.pauseStore.claim(current.paused, scope);

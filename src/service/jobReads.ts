@@ -23,6 +23,7 @@ import { allocJobView, type AllocJobView } from '../translate/alloc';
 import { JobSpecCache, maskedJob, type CachedJob } from './jobCache';
 import { InFlight } from './inflight';
 import type { PauseStore, PausedEntry } from './pauseStore';
+import type { DtleStateStore } from './dtleState';
 import { runWatch, type WatchOptions } from './watch';
 
 export interface JobReadsDeps {
@@ -31,6 +32,8 @@ export interface JobReadsDeps {
   logger: Logger;
   metrics: Metrics;
   pauseStore: PauseStore;
+  /** dtle's own pause flag (dtleJobList) */
+  dtleState: DtleStateStore;
 }
 
 export const JOB_NOT_FOUND = 'job not found';
@@ -52,8 +55,10 @@ export interface JobRead {
   /** the Nomad job, or null when Nomad has garbage-collected it while paused */
   raw: Job | null;
   meta: QueryMeta;
-  /** the saved spec when the job is paused */
+  /** the saved spec when the job is paused by the emulation (stopped, spec in a Nomad Variable) */
   paused: PausedEntry | null;
+  /** dtle's own flag (dtleJobList/<job Name>) says paused: the job runs, its runners do not */
+  dtlePaused: boolean;
 }
 
 interface MemoEntry {
@@ -193,11 +198,12 @@ export class JobReads {
 
   /** GET /v1/jobs as objects (the operator page, --check): every dtle job as a 2.x list stub, passwords masked. */
   async list(scope: Scope, prefix?: string): Promise<{ jobs: LegacyJobListStub[]; meta: QueryMeta }> {
-    const [{ data: stubs, meta }, pausedIds] = await Promise.all([
+    const [{ data: stubs, meta }, pausedIds, dtlePaused] = await Promise.all([
       this.deps.nomad.get('/v1/jobs', JobList, this.listCall(scope, {}, prefix)),
       this.pausedIds(scope),
+      this.deps.dtleState.pausedNames(),
     ]);
-    const { jobs } = await this.legacyList(stubs, pausedIds, scope, prefix);
+    const { jobs } = await this.legacyList(stubs, pausedIds, dtlePaused, scope, prefix);
     return { jobs, meta };
   }
 
@@ -209,8 +215,12 @@ export class JobReads {
    * writes map keys in random order, so the same state gives different texts.)
    */
   async listText(scope: Scope, block: Blocking, prefix: string | undefined, pretty: boolean): Promise<{ text: Buffer; meta: QueryMeta }> {
-    const [res, pausedIds] = await Promise.all([this.deps.nomad.getText('/v1/jobs', this.listCall(scope, block, prefix)), this.pausedIds(scope)]);
-    const paused = [...pausedIds].map(([id, index]) => `${id}@${index}`).join(',');
+    const [res, pausedIds, dtlePaused] = await Promise.all([
+      this.deps.nomad.getText('/v1/jobs', this.listCall(scope, block, prefix)),
+      this.pausedIds(scope),
+      this.deps.dtleState.pausedNames(),
+    ]);
+    const paused = [...pausedIds].map(([id, index]) => `${id}@${index}`).join(',') + '|' + [...(dtlePaused ?? [])].sort().join(',');
     const viewer = createHash('sha256').update(this.deps.nomad.tokenFor(scope.token) ?? '').digest('base64');
     const scopeKey = this.scopeKey(scope);
     const index = res.meta.index;
@@ -219,7 +229,7 @@ export class JobReads {
     if (hit !== undefined) return { text: hit.text, meta: res.meta };
     const build = async (): Promise<Buffer> => {
       const stubs = this.deps.nomad.parse(res.text, JobList, 'GET', res.status, '/v1/jobs');
-      const { jobs, complete } = await this.legacyList(stubs, pausedIds, scope, prefix);
+      const { jobs, complete } = await this.legacyList(stubs, pausedIds, dtlePaused, scope, prefix);
       // kept encoded: a socket write of a Buffer copies nothing, of a large string it encodes anew each time
       const text = Buffer.from(stringifyLegacy(jobs, pretty) + (pretty ? '\n' : ''), 'utf8');
       // an answer that left a job out (unreadable, or gone in between) is not kept
@@ -239,9 +249,15 @@ export class JobReads {
     return { scope, block, params: prefix ? { prefix } : {}, op: 'jobs.list' };
   }
 
+  /**
+   * The legacy list: each job's stub from its cached spec, `pause` when paused by the emulation
+   * (stopped, spec saved) or by dtle's flag (its Nomad job Name among `dtlePaused`, the
+   * dtleJobList watch's: no Consul call per job).
+   */
   private async legacyList(
     stubs: JobListStub[],
     pausedIds: Map<string, number>,
+    dtlePaused: ReadonlySet<string> | null,
     scope: Scope,
     prefix: string | undefined,
   ): Promise<{ jobs: LegacyJobListStub[]; complete: boolean }> {
@@ -269,7 +285,7 @@ export class JobReads {
     const jobs: LegacyJobListStub[] = [];
     for (const r of results) {
       const masked = r ? maskedJob(r.entry) : null;
-      if (r && masked) jobs.push(legacyListStub(r.stub, masked, r.stub.Stop && pausedIds.has(r.stub.ID)));
+      if (r && masked) jobs.push(legacyListStub(r.stub, masked, (r.stub.Stop && pausedIds.has(r.stub.ID)) || (dtlePaused?.has(r.stub.Name) ?? false)));
     }
     // paused jobs that Nomad has garbage-collected still belong to the legacy list
     if (pausedIds.size > 0) {
@@ -295,7 +311,7 @@ export class JobReads {
       if (entry) {
         const legacy = nomadJobToLegacy(entry.spec, this.deps.config.dtle_drivers, true);
         if (!legacy) throw notFound(JOB_NOT_FOUND);
-        return { job: legacy, raw: null, meta: { index: String(entry.modifyIndex), knownLeader: null, lastContact: null }, paused: entry };
+        return { job: legacy, raw: null, meta: { index: String(entry.modifyIndex), knownLeader: null, lastContact: null }, paused: entry, dtlePaused: false };
       }
       // No saved spec either. A resume registers the job before it deletes the spec, so one that
       // ran between the two reads has left the job in Nomad: read it once more (seen on a real
@@ -311,7 +327,10 @@ export class JobReads {
     const spec = nomadSpecToLegacy(res.data, this.deps.config.dtle_drivers);
     if (spec === null) throw notFound(JOB_NOT_FOUND, res.meta);
     this.cache.set(this.keyOf(id, scope), this.entryOf(res.data, spec));
-    const paused = res.data.Stop ? await this.pausedEntry(id, scope) : null;
-    return { job: legacyJobOf(spec, { state: stateOf(res.data), paused: paused !== null }), raw: res.data, meta: res.meta, paused };
+    const [paused, dtlePaused] = await Promise.all([
+      res.data.Stop ? this.pausedEntry(id, scope) : Promise.resolve(null),
+      this.deps.dtleState.pausedByDtle(res.data.Name || res.data.ID),
+    ]);
+    return { job: legacyJobOf(spec, { state: stateOf(res.data), paused: paused !== null || dtlePaused }), raw: res.data, meta: res.meta, paused, dtlePaused };
   }
 }

@@ -19,6 +19,9 @@ import { legacyToNomadJob, type NomadJobWrite } from '../translate/job';
 import type { DialectProbe } from './dialect';
 import type { JobRead, JobReads } from './jobReads';
 import type { PauseStore } from './pauseStore';
+import type { DtleStateStore } from './dtleState';
+import { DtleCleanup } from './dtleCleanup';
+import { awaitPlannedEvals } from './evalWait';
 
 export interface JobWritesDeps {
   config: Config;
@@ -27,6 +30,7 @@ export interface JobWritesDeps {
   reads: JobReads;
   dialect: DialectProbe;
   pauseStore: PauseStore;
+  dtleState: DtleStateStore;
 }
 
 /** 2.x's JobResponse from a Nomad write answer (keys in 2.x's order on the wire). */
@@ -40,7 +44,11 @@ export function writeAnswer(index: number, meta: Pick<QueryMeta, 'index'>): { re
 }
 
 export class JobWrites {
-  constructor(private readonly deps: JobWritesDeps) {}
+  private readonly cleanup: DtleCleanup;
+
+  constructor(private readonly deps: JobWritesDeps) {
+    this.cleanup = new DtleCleanup({ ...deps, enabled: deps.config.delete_consul_state });
+  }
 
   /** Turns a legacy body into the Nomad job to write; a BodyError or TranslateError naming the field when it cannot. */
   async translate(body: unknown, scope: Scope): Promise<{ job: NomadJobWrite; enforceIndex: boolean; jobModifyIndex: number | null }> {
@@ -85,19 +93,29 @@ export class JobWrites {
   }
 
   /**
-   * DELETE /v1/job/{ID}: deregisters (purges when configured) a dtle job. A job that is not there
-   * (or is no dtle job: it is left alone) answers Success as 2.x's deregister of a missing job did.
+   * DELETE /v1/job/{ID}: deregisters (purges when configured, once none of its evaluations is being
+   * planned: evalWait.ts) a dtle job, then removes its dtle
+   * state from Consul (DtleCleanup: once its tasks stopped, never before a paused job's saved spec
+   * is gone). A job that is not there (or is no dtle job: it is left alone) answers Success as 2.x's
+   * deregister of a missing job did, after retrying a cleanup an earlier DELETE could not finish.
    */
   async delete(id: string, scope: Scope): Promise<{ response: LegacyJobResponse; meta: QueryMeta }> {
     let current: JobRead;
     try {
       current = await this.deps.reads.get(id, scope);
     } catch (e) {
-      if (e instanceof LegacyHttpError && e.status === 404) return writeAnswer(Number(e.meta?.index ?? 0), { index: e.meta?.index ?? null });
+      if (e instanceof LegacyHttpError && e.status === 404) {
+        await this.cleanup.retry(id);
+        return writeAnswer(Number(e.meta?.index ?? 0), { index: e.meta?.index ?? null });
+      }
       throw e;
     }
     let answer = writeAnswer(current.paused?.modifyIndex ?? 0, { index: current.meta.index });
+    const name = current.raw?.Name || current.paused?.spec.Name || id;
+    const running = current.raw !== null ? await this.cleanup.running(id, scope) : [];
     if (current.raw !== null) {
+      // Nomad 1.11.3's leader panics on a purge while one of the job's plans is being applied (evalWait.ts)
+      if (this.deps.config.purge_on_delete) await awaitPlannedEvals(this.deps.nomad, this.deps.logger, id, scope);
       const { data, meta } = await this.deps.nomad.delete(nomadPath`/v1/job/${id}`, JobWriteResponse, {
         scope,
         params: this.deps.config.purge_on_delete ? { purge: 'true' } : {},
@@ -108,6 +126,8 @@ export class JobWrites {
     // a deleted paused job takes its saved spec with it
     if (current.paused) await this.deps.pauseStore.remove(current.paused, scope);
     this.deps.reads.forget(id, scope);
+    // the emulation's resume needs the state: it goes only once no saved spec is left
+    if (current.paused === null || (await this.deps.pauseStore.get(id, scope)) === null) await this.cleanup.afterDelete(id, name, running, scope);
     return answer;
   }
 

@@ -10,7 +10,7 @@ import type { Logger } from '../logging';
 import type { Blocking, NomadClient, Scope } from '../nomad/client';
 import { NomadError } from '../nomad/errors';
 import { Job, JsonObject, Variable } from '../nomad/types';
-import { runWatch, type WatchOptions } from './watch';
+import { runValueWatch, type WatchOptions } from './watch';
 
 export const VariableMetaList = z
   .array(z.looseObject({ Path: z.string(), ModifyIndex: z.number().nullish().transform((v) => v ?? 0), Namespace: z.string().nullish() }))
@@ -196,25 +196,18 @@ export class PauseStore {
 
   /** Keeps the set of paused jobs fresh with a blocking query on the variables list. */
   startWatch(opts: WatchOptions = {}): () => void {
-    const stop = runWatch(
+    return runValueWatch(
       'paused jobs',
       this.deps.logger,
       async (index, wait) => {
-        try {
-          const ids = await this.listIds({}, { index, wait });
-          this.watched = { ids, at: Date.now() };
-          return ids.index;
-        } catch (e) {
-          this.watched = null;
-          throw e;
-        }
+        const ids = await this.listIds({}, { index, wait });
+        return { value: { ids, at: Date.now() }, index: ids.index };
+      },
+      (value) => {
+        this.watched = value;
       },
       opts,
     );
-    return () => {
-      stop();
-      this.watched = null;
-    };
   }
 }
 

@@ -1,5 +1,6 @@
 import axios from 'axios';
-import type { z } from 'zod';
+import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
 import pLimit from 'p-limit';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
@@ -47,8 +48,20 @@ import { allocJobView, legacyAllocation, legacyAllocStub, type AllocJobView } fr
 import { legacyEvaluation } from '../translate/eval';
 import { legacyNode, legacyNodeStub, legacyNodeUpdateResponse, nodeAddressOf, joinHostPort, type HttpAddrOptions } from '../translate/node';
 import { legacyAgentSelf, legacyMembers, legacyRaftConfiguration } from '../translate/agent';
-import { dtleMetricsFor, dtleTaskLabel, legacyTaskStatistics, parsePrometheusText, stageOfEvents } from '../translate/stats';
+import {
+  dtleMetricsFor,
+  dtleTaskLabel,
+  legacyOfTaskStatistics,
+  legacyTaskStatistics,
+  parsePrometheusText,
+  stageOfEvents,
+  taskStatisticsOfSignal,
+  type DtleTaskStatistics,
+} from '../translate/stats';
+import type { DtleState } from '../translate/dtleState';
 import { JOB_NOT_FOUND, type JobReads } from './jobReads';
+import type { DtleStateStore } from './dtleState';
+import { InFlight } from './inflight';
 
 export interface RuntimeServiceDeps {
   config: Config;
@@ -56,6 +69,7 @@ export interface RuntimeServiceDeps {
   logger: Logger;
   metrics: Metrics;
   jobs: JobReads;
+  dtleState: DtleStateStore;
 }
 
 /** 2.x's texts for missing things (agent/*_endpoint.go). */
@@ -100,9 +114,13 @@ const MAX_METRICS_BYTES = 8 * 1024 * 1024;
  */
 export class RuntimeService {
   private readonly limit: ReturnType<typeof pLimit>;
+  /** the tasks' own statistics (alloc signal `stats`), per allocation and task, for stats_collection_interval */
+  private readonly signalled: LRUCache<string, { stats: DtleTaskStatistics | null }>;
+  private readonly signalling = new InFlight<DtleTaskStatistics | null>();
 
   constructor(private readonly deps: RuntimeServiceDeps) {
     this.limit = pLimit(deps.config.fetch_concurrency);
+    this.signalled = new LRUCache({ max: 10_000, ttl: deps.config.stats_collection_interval * 1000 });
   }
 
   private get drivers(): readonly string[] {
@@ -390,40 +408,88 @@ export class RuntimeService {
   }
 
   /**
+   * The task's own statistics through Nomad's alloc signal `stats` (dtle's SignalTask answers them
+   * as the error), kept per allocation and task for stats_collection_interval (dtle computes them
+   * that often; each signal adds two task events). Null when the task gives none; never throws.
+   */
+  private signalStats(allocId: string, task: string, scope: Scope): Promise<DtleTaskStatistics | null> {
+    const key = `${allocId}/${task}`;
+    const hit = this.signalled.get(key);
+    if (hit) return Promise.resolve(hit.stats);
+    return this.signalling.run(key, async () => {
+      let stats: DtleTaskStatistics | null = null;
+      try {
+        await this.deps.nomad.post(nomadPath`/v1/client/allocation/${allocId}/signal`, { Task: task, Signal: 'stats' }, z.unknown(), { scope, op: 'alloc.signal.stats' });
+        // a driver that answers the signal without an error has no statistics to give
+      } catch (e) {
+        if (!(e instanceof NomadError)) throw e;
+        stats = e.kind === 'http' ? taskStatisticsOfSignal(e.reason) : null;
+        if (stats === null) this.deps.logger.debug('the task gave no statistics to the stats signal', { alloc: allocId, task, error: e.message });
+        // Nomad not answering is not the task's answer: ask again next time
+        if (e.kind !== 'http') return null;
+      }
+      this.signalled.set(key, { stats });
+      return stats;
+    });
+  }
+
+  /**
    * GET /v1/agent/allocation/{ID}/stats, answered as 2.x's agent did: `unknown allocation ID` (500)
-   * for an allocation it does not run, a task filter naming another task is an error, and a task
-   * that is not running has no statistics.
+   * for an allocation it does not run, a task filter naming another task is an error. Every task of
+   * the allocation has statistics, running or not (its position is the job's, kept in Consul); the
+   * plugin's gauges and the signal only come from a running task. Consul is read once (in parallel
+   * with the plugin's and the signal's Nomad calls) and its loss only leaves its fields out.
    */
   async allocStats(id: string, taskFilter: string, scope: Scope): Promise<LegacyAllocStatistics> {
     const found = await this.dtleAllocation(id, scope, {});
     if (!found) throw new LegacyHttpError(500, `unknown allocation ID ${JSON.stringify(id)}`);
     const { alloc, info } = found;
     const tasks: Record<string, LegacyTaskStatistics> = {};
-    const entries = Object.entries(alloc.TaskStates ?? {}).flatMap(([name, state]) => {
-      const type = info.view.tasks.get(name);
-      return type ? [{ name, state, type }] : [];
+    const group = alloc.Job?.TaskGroups.find((g) => g.Name === alloc.TaskGroup);
+    const entries = (group?.Tasks ?? []).flatMap((t) => {
+      const type = info.view.tasks.get(t.Name);
+      return type ? [{ name: t.Name, state: alloc.TaskStates?.[t.Name] ?? null, type }] : [];
     });
     if (taskFilter !== '' && !entries.some((t) => t.type === taskFilter)) {
       throw new LegacyHttpError(500, `allocation ${JSON.stringify(id)} has no task ${JSON.stringify(taskFilter)}`);
     }
-    const running = entries.filter((t) => t.state.State === 'running' && (taskFilter === '' || t.type === taskFilter));
-    if (running.length === 0) return { Tasks: tasks };
-    const text = await this.scrapePlugin(alloc.NodeID, scope);
+    const targets = entries.filter((t) => taskFilter === '' || t.type === taskFilter);
+    if (targets.length === 0) return { Tasks: tasks };
+    const running = (t: (typeof targets)[number]) => t.state?.State === 'running' && alloc.ClientStatus === 'running';
+    // dtle keys its Consul state and labels its gauges with dtle's state key (the Nomad job Name), not the legacy Name
+    const jobName = alloc.Job ? dtleStateKey(alloc.Job) : alloc.JobID;
+    const [state, text, signalled] = await Promise.all([
+      this.deps.dtleState.read(jobName),
+      targets.some(running) ? this.scrapePlugin(alloc.NodeID, scope) : Promise.resolve(null),
+      Promise.all(targets.map((t) => (this.deps.config.stats_signal && running(t) ? this.signalStats(alloc.ID, t.name, scope) : Promise.resolve(null)))),
+    ]);
     const samples = text === null ? null : parsePrometheusText(text);
-    // the plugin labels its gauges with dtle's state key (the Nomad job Name), not the legacy Name
-    const stateKey = alloc.Job ? dtleStateKey(alloc.Job) : alloc.JobID;
-    for (const t of running) {
+    const srcTask = info.legacy.Tasks.find((x) => x.Type === 'Src');
+    targets.forEach((t, i) => {
+      const own = signalled[i];
+      if (own) {
+        tasks[t.type] = legacyOfTaskStatistics(own);
+        return;
+      }
       const legacyTask = info.legacy.Tasks.find((x) => x.Type === t.type);
-      const srcTask = info.legacy.Tasks.find((x) => x.Type === 'Src');
-      const gtid = legacyTask?.Config.Gtid ?? srcTask?.Config.Gtid;
+      const configured = legacyTask?.Config.Gtid ?? srcTask?.Config.Gtid;
       tasks[t.type] = legacyTaskStatistics({
         type: t.type,
-        stage: stageOfEvents(t.state.Events),
-        gtid: typeof gtid === 'string' ? gtid : '',
-        metrics: samples === null ? null : dtleMetricsFor(samples, dtleTaskLabel(stateKey, t.name)),
+        stage: state?.stage ?? stageOfEvents(t.state?.Events ?? []),
+        gtid: state?.gtid?.value ?? (typeof configured === 'string' ? configured : ''),
+        binlog: state?.binlog?.value ?? null,
+        progress: state?.dumpProgress?.value ?? null,
+        eta: this.etaOf(jobName, state),
+        metrics: samples === null || !running(t) ? null : dtleMetricsFor(samples, dtleTaskLabel(jobName, t.name)),
         nowNs: nowNanos(),
       });
-    }
+    });
     return { Tasks: tasks };
+  }
+
+  /** The full copy's remaining time, while copying. */
+  private etaOf(jobName: string, state: DtleState | null): string | null {
+    if (!state?.dumpProgress || state.stage === 'incr') return null;
+    return this.deps.dtleState.etaOf(jobName, state.dumpProgress);
   }
 }

@@ -4,6 +4,7 @@
  * (src-only dialect). The driver rejects unknown keys when a task starts, so only keys listed
  * here are ever written to Nomad.
  */
+import { DTLE_SINCE, parseDtleVersion, versionAtLeast } from './dtleVersion';
 
 export type Dialect = 'per-task' | 'src-only';
 
@@ -161,21 +162,11 @@ export const TASK_SPEC: Record<Dialect, ObjectSpec> = {
 /** Keys of the src-only dialect that mark a stored task config as written in it. */
 export const SRC_ONLY_MARKERS = ['SrcConnectionConfig', 'DestConnectionConfig', 'DestType', 'SrcOracleConfig'] as const;
 
-/** The first dtle release of the src-only dialect. */
-export const SRC_ONLY_SINCE = [4, 22, 11] as const;
-
 /**
  * The dialect a dtle version understands: "4.22.07.2" → per-task, "4.23.04.3" → src-only.
  * Development builds report 9.9.9.9 (newest). Unparseable versions give null.
  */
 export function dialectForVersion(version: string): Dialect | null {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version.trim());
-  if (!m) return null;
-  const v = [Number(m[1]), Number(m[2]), Number(m[3])];
-  for (let i = 0; i < 3; i++) {
-    const a = v[i] as number;
-    const b = SRC_ONLY_SINCE[i] as number;
-    if (a !== b) return a > b ? 'src-only' : 'per-task';
-  }
-  return 'src-only';
+  if (parseDtleVersion(version) === null) return null;
+  return versionAtLeast(version, DTLE_SINCE.srcOnlyConfig) ? 'src-only' : 'per-task';
 }

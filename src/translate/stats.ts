@@ -1,18 +1,25 @@
 /**
  * Replication statistics in dtle 2.x's shape (GET /v1/agent/allocation/{ID}/stats). Pure functions.
  *
- * Sources, each optional:
- *  - the task's Nomad events: dtle emits `job_stage_full` / `job_stage_incr` as driver messages;
- *  - the job's task config: the configured `Gtid`;
+ * Sources, each optional (docs/api.md has the table per field):
+ *  - the job's state in Consul (dtleState.ts): Gtid and BinlogFilePos → CurrentCoordinates,
+ *    JobStage → Stage, DumpProgress → ProgressPct, ETA (from two readings) and the row counts;
+ *  - the task's Nomad events: dtle emits `job_stage_full` / `job_stage_incr` as driver messages
+ *    (the stage where Consul has no JobStage: dtle before 4.22.11.4, or Consul not read);
+ *  - the job's task config: the configured `Gtid` (where Consul has none);
  *  - the dtle plugin's Prometheus `/metrics` (when `publish_metrics` is on), gauges labelled
  *    `task_name="<job>_<task>"`: dtle_network_* → MsgStat, dtle_buffer_* → BufferStat,
  *    dtle_table_* → TableStats, dtle_delay_* → DelayCount, dtle_throughput_* → ThroughputStat,
- *    dtle_{src_extracted,dest_applied}_incr_tx_count → the Tx counters.
+ *    dtle_{src_extracted,dest_applied}_incr_tx_count → the Tx counters;
+ *  - or, with `stats_signal`, the task's own TaskStatistics (alloc signal `stats`), field for field.
  * What no source gives keeps 2.x's zero value of its JSON type (pointers: null).
  */
+import { z } from 'zod';
 import type { TaskEvent } from '../nomad/types';
 import type { LegacyTaskStatistics, LegacyTaskType } from '../legacy/types';
 import { int64 } from '../legacy/int64';
+import { parseNomadJson } from '../nomad/json';
+import { goDuration } from '../nomad/go';
 import { driverMessageOf } from './alloc';
 
 /* ------------------------------------------------------------------ Prometheus text format */
@@ -123,8 +130,14 @@ export const STAGE_TEXT: Record<LegacyTaskType, Record<DtleStage, string>> = {
 export interface TaskStatisticsInput {
   type: LegacyTaskType;
   stage: DtleStage | null;
-  /** the job's configured Gtid ("" when none) */
+  /** the GTID set reached (Consul's Gtid), else the job's configured Gtid ("" when none) */
   gtid: string;
+  /** the binlog position reached (Consul's BinlogFilePos), null when unknown */
+  binlog: { file: string; pos: number } | null;
+  /** the full copy's rows (Consul's DumpProgress), null when unknown */
+  progress: { exec: number; total: number } | null;
+  /** the full copy's remaining time (etaText), null when it cannot be computed */
+  eta: string | null;
   /** the task's plugin gauges (dtleMetricsFor), or null when not scraped / scrape failed */
   metrics: ReadonlyMap<string, number> | null;
   /** now, in ns since the epoch */
@@ -136,17 +149,43 @@ const uint = (v: number | undefined): number => (v === undefined || !Number.isFi
 /** a signed Go integer from a float gauge */
 const sint = (v: number | undefined): number => (v === undefined || !Number.isFinite(v) ? 0 : Math.trunc(v));
 
-/** models.TaskStatistics of one running task. */
+/** Go's strconv.FormatFloat(pct, 'f', 1, 64) of the copy's progress: "100.0" once incremental. */
+export function progressPctOf(stage: DtleStage | null, progress: { exec: number; total: number } | null): string {
+  if (stage === 'incr') return '100.0';
+  if (progress === null || progress.total <= 0) return '0.0';
+  return ((100 * progress.exec) / progress.total).toFixed(1);
+}
+
+/**
+ * The remaining time of a full copy as dtle writes ETA (base.PrettifyDurationOutput: a Go
+ * duration without its fraction, "0s" under a second), from the copy rate between two readings
+ * of DumpProgress; null when they do not give one (no rows copied between them, or no time).
+ */
+export function etaOf(first: { exec: number; atMs: number }, last: { exec: number; total: number; atMs: number }): string | null {
+  const rows = last.exec - first.exec;
+  const ms = last.atMs - first.atMs;
+  if (rows <= 0 || ms <= 0) return null;
+  return etaText(((last.total - last.exec) * ms) / rows / 1000);
+}
+
+/** Seconds as dtle's ETA text: "1h2m3s", "45s", "0s". */
+export function etaText(seconds: number): string {
+  if (!(seconds >= 1)) return '0s';
+  return goDuration(BigInt(Math.floor(seconds)) * 1_000_000_000n);
+}
+
+/** models.TaskStatistics of one task. */
 export function legacyTaskStatistics(input: TaskStatisticsInput): LegacyTaskStatistics {
   const m = input.metrics ?? new Map<string, number>();
   const has = (...names: string[]) => names.some((n) => m.has(n));
   const src = input.type === 'Src';
   const extracted = uint(m.get('src_extracted_incr_tx_count'));
   const applied = uint(m.get('dest_applied_incr_tx_count'));
+  const incr = input.stage === 'incr';
   return {
     CurrentCoordinates: {
-      File: '',
-      Position: 0,
+      File: input.binlog?.file ?? '',
+      Position: input.binlog?.pos ?? 0,
       GtidSet: input.gtid,
       RelayMasterLogFile: '',
       ReadMasterLogPos: 0,
@@ -157,12 +196,12 @@ export function legacyTaskStatistics(input: TaskStatisticsInput): LegacyTaskStat
       ? { InsertCount: sint(m.get('table_insert')), UpdateCount: sint(m.get('table_update')), DelCount: sint(m.get('table_delete')) }
       : null,
     DelayCount: has('delay_time', 'delay_num') ? { Num: uint(m.get('delay_num')), Time: uint(m.get('delay_time')) } : null,
-    ProgressPct: input.stage === 'incr' ? '100.0' : '0.0',
-    ExecMasterRowCount: 0,
+    ProgressPct: progressPctOf(input.stage, input.progress),
+    ExecMasterRowCount: input.progress?.exec ?? 0,
     ExecMasterTxCount: src ? extracted : applied,
-    ReadMasterRowCount: 0,
+    ReadMasterRowCount: input.progress?.total ?? 0,
     ReadMasterTxCount: src ? extracted : 0,
-    ETA: input.stage === 'incr' ? '0s' : 'N/A',
+    ETA: incr ? '0s' : (input.eta ?? 'N/A'),
     Backlog: '',
     ThroughputStat: has('throughput_num', 'throughput_time')
       ? { Num: uint(m.get('throughput_num')), Time: uint(m.get('throughput_time')) }
@@ -183,5 +222,99 @@ export function legacyTaskStatistics(input: TaskStatisticsInput): LegacyTaskStat
     },
     Stage: input.stage === null ? '' : STAGE_TEXT[input.type][input.stage],
     Timestamp: int64(input.nowNs),
+  };
+}
+
+/* ------------------------------------------------------------------ the task's own TaskStatistics (alloc signal stats) */
+
+const Int = z.union([z.number(), z.string().regex(/^-?\d+$/)]);
+const num = (v: number | string | null | undefined): number => (v === null || v === undefined ? 0 : Number(v));
+const Pair = z.object({ Num: Int, Time: Int }).nullish();
+
+/** dtle 4.x's common.TaskStatistics (driver/common/models.go), as SignalTask marshals it. */
+export const DtleTaskStatistics = z.looseObject({
+  CurrentCoordinates: z
+    .looseObject({ File: z.string(), Position: Int, GtidSet: z.string(), RelayMasterLogFile: z.string(), ReadMasterLogPos: Int, RetrievedGtidSet: z.string() })
+    .nullish(),
+  TableStats: z.object({ InsertCount: Int, UpdateCount: Int, DelCount: Int }).nullish(),
+  DelayCount: Pair,
+  ProgressPct: z.string(),
+  ExecMasterRowCount: Int,
+  ExecMasterTxCount: Int,
+  ReadMasterRowCount: Int,
+  ReadMasterTxCount: Int,
+  ETA: z.string(),
+  Backlog: z.string(),
+  ThroughputStat: Pair,
+  MsgStat: z.looseObject({ InMsgs: Int, OutMsgs: Int, InBytes: Int, OutBytes: Int, Reconnects: Int }),
+  BufferStat: z.looseObject({
+    BinlogEventQueueSize: Int.optional(),
+    ExtractorTxQueueSize: Int,
+    ApplierMsgQueueSize: Int,
+    ApplierTxQueueSize: Int,
+    SendByTimeout: Int,
+    SendBySizeFull: Int,
+  }),
+  Stage: z.string(),
+  Timestamp: Int,
+});
+export type DtleTaskStatistics = z.infer<typeof DtleTaskStatistics>;
+
+/** What the driver prefixes its answer with, through go-plugin's gRPC (`rpc error: code = Unknown desc = `). */
+const RPC_ERROR = /^rpc error: code = \w+ desc = /;
+
+/**
+ * The TaskStatistics in the text Nomad answers an alloc signal `stats` with (dtle's SignalTask
+ * returns it as the error), or null when the text holds none (the task not running, no statistics
+ * collected yet, a driver without the signal).
+ */
+export function taskStatisticsOfSignal(text: string): DtleTaskStatistics | null {
+  const m = RPC_ERROR.exec(text);
+  if (!m) return null;
+  let json: unknown;
+  try {
+    json = parseNomadJson(text.slice(m[0].length).trim());
+  } catch {
+    return null;
+  }
+  const p = DtleTaskStatistics.safeParse(json);
+  return p.success ? p.data : null;
+}
+
+/** dtle 4.x's TaskStatistics as 2.x's: the same fields, 4.x's BufferStat mapped to 2.x's, no MemoryStat or Handled* counts. */
+export function legacyOfTaskStatistics(t: DtleTaskStatistics): LegacyTaskStatistics {
+  const c = t.CurrentCoordinates;
+  return {
+    CurrentCoordinates: c
+      ? {
+          File: c.File,
+          Position: num(c.Position),
+          GtidSet: c.GtidSet,
+          RelayMasterLogFile: c.RelayMasterLogFile,
+          ReadMasterLogPos: num(c.ReadMasterLogPos),
+          RetrievedGtidSet: c.RetrievedGtidSet,
+          ExecutedGtidSet: '',
+        }
+      : null,
+    TableStats: t.TableStats ? { InsertCount: num(t.TableStats.InsertCount), UpdateCount: num(t.TableStats.UpdateCount), DelCount: num(t.TableStats.DelCount) } : null,
+    DelayCount: t.DelayCount ? { Num: num(t.DelayCount.Num), Time: num(t.DelayCount.Time) } : null,
+    ProgressPct: t.ProgressPct,
+    ExecMasterRowCount: num(t.ExecMasterRowCount),
+    ExecMasterTxCount: num(t.ExecMasterTxCount),
+    ReadMasterRowCount: num(t.ReadMasterRowCount),
+    ReadMasterTxCount: num(t.ReadMasterTxCount),
+    ETA: t.ETA,
+    Backlog: t.Backlog,
+    ThroughputStat: t.ThroughputStat ? { Num: num(t.ThroughputStat.Num), Time: num(t.ThroughputStat.Time) } : null,
+    MsgStat: { InMsgs: num(t.MsgStat.InMsgs), OutMsgs: num(t.MsgStat.OutMsgs), InBytes: num(t.MsgStat.InBytes), OutBytes: num(t.MsgStat.OutBytes), Reconnects: num(t.MsgStat.Reconnects) },
+    BufferStat: {
+      ExtractorTxQueueSize: num(t.BufferStat.ExtractorTxQueueSize),
+      ApplierTxQueueSize: num(t.BufferStat.ApplierTxQueueSize),
+      ApplierGroupTxQueueSize: num(t.BufferStat.ApplierMsgQueueSize),
+      SendByTimeout: num(t.BufferStat.SendByTimeout),
+      SendBySizeFull: num(t.BufferStat.SendBySizeFull),
+    },
+    Stage: t.Stage,
+    Timestamp: int64(String(t.Timestamp)),
   };
 }

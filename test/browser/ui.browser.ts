@@ -75,9 +75,9 @@ suite('the operator page in Chromium', () => {
     }
     sim = new SimNomad();
     const url = await sim.listen();
-    const config = Object.freeze({ ...loadConfig({ env: {} }), nomad_addr: url });
+    const config = Object.freeze({ ...loadConfig({ env: {} }), consul: '', nomad_addr: url });
     nomad = new NomadClient(config);
-    const { app } = createApp({ config, nomad, logger: createLogger({ silent: true }) });
+    const { app } = createApp({ config, nomad, consul: null, logger: createLogger({ silent: true }) });
     server = http.createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,14 +1,17 @@
 /**
- * The simulated Nomad as a process of its own for `npm run test:chaos` (needs `npm run build`, which bundles sim/):
- * `node sim-child.js <jobs>` prints {"url", "control"} as one JSON line. The control URL answers
+ * The simulated Nomad and the Consul its dtle driver keeps each job's state in, as a process of
+ * their own for `npm run test:chaos` (needs `npm run build`, which bundles sim/):
+ * `node sim-child.js <jobs>` prints {"url", "consul", "control"} as one JSON line (consul: host:port). The control URL answers
  * GET /state (calls received, job IDs) and POST /faults (a JSON object of fault switches).
  */
 'use strict';
 const http = require('node:http');
-const { SimNomad } = require('@dtle-compat/sim');
+const { SimConsul, SimNomad } = require('@dtle-compat/sim');
 
 async function main() {
-  const sim = new SimNomad({ blockingMaxWaitMs: 5000 });
+  const consul = new SimConsul();
+  await consul.listen(0, '127.0.0.1');
+  const sim = new SimNomad({ blockingMaxWaitMs: 5000, consul });
   const url = await sim.listen(0, '127.0.0.1');
   sim.seedDtleJobs(Number(process.argv[2] || '50'));
   const control = http.createServer((req, res) => {
@@ -28,10 +31,10 @@ async function main() {
     });
   });
   await new Promise((r) => control.listen(0, '127.0.0.1', r));
-  process.stdout.write(JSON.stringify({ url, control: `http://127.0.0.1:${control.address().port}` }) + '\n');
+  process.stdout.write(JSON.stringify({ url, consul: consul.addr, control: `http://127.0.0.1:${control.address().port}` }) + '\n');
   process.on('SIGTERM', () => {
     control.close();
-    void sim.close().then(() => process.exit(0));
+    void Promise.all([sim.close(), consul.close()]).then(() => process.exit(0));
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run test:chaos`: the built service (node dist/cli.js) and the simulated Nomad as processes of
+ * `npm run test:chaos`: the built service (node dist/cli.js) and the simulated Nomad and Consul as processes of
  * their own on loopback; autocannon mixes reads and job writes on CHAOS_CONNECTIONS connections
  * (default 200) for CHAOS_DURATION seconds (default 60) at CHAOS_RATE requests per second in all
  * (default 150: about half of what the service answers at saturation on a 2-core machine with the
@@ -142,13 +142,14 @@ beforeAll(async () => {
     };
     onData();
   });
-  const urls = JSON.parse(first) as { url: string; control: string };
+  const urls = JSON.parse(first) as { url: string; consul: string; control: string };
   control = urls.control;
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   svc = start([path.join(ROOT, 'dist', 'cli.js')], {
     DTLE_API_ADDR: `127.0.0.1:${port}`,
     NOMAD_ADDR: urls.url,
+    CONSUL_HTTP_ADDR: urls.consul,
     DTLE_COMPAT_LOG_LEVEL: 'warn',
     DTLE_COMPAT_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
   });

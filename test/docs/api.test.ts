@@ -75,7 +75,7 @@ describe('docs/api.md covers every route', () => {
 
   it('every /v1/job/{ID}/<suffix> handler is documented', () => {
     const sub: Record<string, JobSubHandler> = {};
-    const ctx = { config: h.config, nomad: h.nomad, logger: createLogger({ silent: true }), metrics: h.built.metrics, services: h.built.services };
+    const ctx = { config: h.config, nomad: h.nomad, consul: h.consulClient, logger: createLogger({ silent: true }), metrics: h.built.metrics, services: h.built.services };
     registerRuntimeRoutes(express(), ctx, sub);
     registerJobRoutes(express(), ctx, sub);
     expect(Object.keys(sub).sort()).toEqual(['allocations', 'evaluations', 'pause', 'resume']);

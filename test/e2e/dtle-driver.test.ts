@@ -13,6 +13,7 @@ import type { LegacyAllocation, LegacyAllocListStub, LegacyJob, LegacyNode, Lega
 import { legacyFixture, sortedKeys, typesOf } from '../support/runtimeFixtures';
 import {
   CONFIG_REFUSALS,
+  consulAddr,
   consulKeys,
   consulKv,
   consulValue,
@@ -47,7 +48,7 @@ describeEachDtle('the real dtle driver', (agent) => {
 
   beforeAll(() => {
     // dtle_dialect is left at its default, auto: the layout comes from the node's driver.dtle.version
-    c = startCompat(agent.nomad, { dtle_drivers: ['dtle'], dtle_api_port: agent.apiPort });
+    c = startCompat(agent.nomad, { dtle_drivers: ['dtle'], dtle_api_port: agent.apiPort, consul: consulAddr() });
   });
   afterAll(async () => {
     await Promise.all(jobs.map((id) => purge(agent.nomad, id)));
@@ -231,19 +232,13 @@ describeEachDtle('the real dtle driver', (agent) => {
         (await nomadAllocs(agent.nomad, ID)).find((a) => a.TaskGroup === 'dest' && a.TaskStates?.dest?.State !== 'running'),
       );
 
-    it('GET /v1/agent/allocation/{ID}/stats of a restarting task: 200, {"Tasks":{}} today', async () => {
+    // dtle keeps the job's position in Consul, so a task that is restarting or dead still has one
+    it('GET /v1/agent/allocation/{ID}/stats of a restarting task answers its task with the job\'s position', async () => {
       const dest = await restartingDest();
       const res = await get(`/v1/agent/allocation/${dest.ID}/stats`);
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Tasks: {} });
-    });
-
-    // wrong against the real driver (issue 14): dtle keeps the job's position in Consul, so a task
-    // that is restarting or dead still has one; today the answer is empty
-    it.failing('GET /v1/agent/allocation/{ID}/stats of a restarting task answers its task with the job\'s position (issue 14)', async () => {
-      const dest = await restartingDest();
-      const res = await get(`/v1/agent/allocation/${dest.ID}/stats`);
       expect(Object.keys(res.body.Tasks)).toEqual(['Dest']);
+      expect(res.body.Tasks.Dest).toMatchObject({ CurrentCoordinates: { GtidSet: '8868d98f-af5e-11e8-9aa9-0242ac110002:1-171' }, MsgStat: { InMsgs: 0 } });
     });
   });
 
@@ -288,13 +283,19 @@ describeEachDtle('the real dtle driver', (agent) => {
       });
     });
 
-    // wrong against the real driver (issue 14): the task's own statistics (alloc signal "stats")
-    // say Backlog "<queued>/<capacity>" ("0/240" here), dtle-compat answers ""
-    it.failing('Backlog is the task\'s own, as its alloc signal "stats" answers it (issue 14)', async () => {
+    // the task's own statistics (alloc signal "stats") say Backlog "<queued>/<capacity>": with stats_signal, so does dtle-compat
+    it('stats_signal: Backlog and the rest are the task\'s own, as its alloc signal "stats" answers them', async () => {
       const signal = await nomadCall(agent.nomad, 'POST', `/v1/client/allocation/${src.ID}/signal`, { Task: 'src', Signal: 'stats' });
-      const own = JSON.parse(signal.text.replace(/^rpc error: code = Unknown desc = /, '')) as { Backlog: string };
-      const res = await get(`/v1/agent/allocation/${src.ID}/stats`);
-      expect(res.body.Tasks.Src.Backlog).toBe(own.Backlog);
+      const own = JSON.parse(signal.text.replace(/^rpc error: code = Unknown desc = /, '')) as { Backlog: string; ProgressPct: string };
+      const exact = startCompat(agent.nomad, { dtle_drivers: ['dtle'], consul: consulAddr(), stats_signal: true });
+      try {
+        const res = record(await request(exact.built.app).get(`/v1/agent/allocation/${src.ID}/stats`));
+        expect(res.status).toBe(200);
+        expect(res.body.Tasks.Src).toMatchObject({ Backlog: own.Backlog, ProgressPct: own.ProgressPct });
+        expect(own.Backlog).toMatch(/^\d+\/\d+$/);
+      } finally {
+        exact.close();
+      }
     });
 
     it('the alloc signal "stats" answers the task\'s TaskStatistics as the error text, and adds a task event', async () => {

@@ -12,8 +12,9 @@ import { loadConfig, type Config } from '../../src/config';
 import type { LegacyJob } from '../../src/legacy/types';
 import { createLogger } from '../../src/logging';
 import { NomadClient } from '../../src/nomad/client';
+import type { ConsulClient } from '../../src/consul/client';
 import type { JobInput } from '../../src/nomad/types';
-import { CANARY, collect, collectBodies } from '../support/harness';
+import { CANARY, collect, collectBodies, consulClientOf } from '../support/harness';
 
 export { CANARY, record } from '../support/harness';
 
@@ -34,13 +35,18 @@ export interface Compat {
   built: BuiltApp;
   config: Config;
   nomad: NomadClient;
+  consul: ConsulClient | null;
   close(): void;
 }
 
-/** dtle-compat in-process against a Nomad address; raw_exec counts as a dtle driver (the stand-in). */
+/**
+ * dtle-compat in-process against a Nomad address; raw_exec counts as a dtle driver (the stand-in).
+ * No Consul unless `consul` names one (the real-dtle tests name the tier's Consul).
+ */
 export function startCompat(addr: string, over: Partial<Config> = {}): Compat {
   const config = Object.freeze({
     ...loadConfig({ env: {} }),
+    consul: '',
     nomad_addr: addr,
     api_addr: '127.0.0.1:8190',
     dtle_drivers: ['dtle', 'raw_exec'],
@@ -54,10 +60,20 @@ export function startCompat(addr: string, over: Partial<Config> = {}): Compat {
     },
   });
   const logger = createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream })] });
-  const built = createApp({ config, nomad, logger });
+  const consul = consulClientOf(config);
+  const built = createApp({ config, nomad, consul, logger });
   // every answer's body goes to the canary check too
   collectBodies(built.app);
-  return { built, config, nomad, close: () => nomad.close() };
+  return {
+    built,
+    config,
+    nomad,
+    consul,
+    close: () => {
+      nomad.close();
+      consul?.close();
+    },
+  };
 }
 
 export interface Reply {

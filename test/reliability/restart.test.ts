@@ -30,7 +30,7 @@ beforeAll(async () => {
   });
   service = await startService({
     config: Object.freeze({
-      ...loadConfig({ env: {} }),
+      ...loadConfig({ env: {} }), consul: '',
       api_addr: '127.0.0.1:0',
       nomad_addr: nomadUrl,
       nomad_timeout_ms: 2000,

@@ -14,7 +14,7 @@ it('after shutdown() resolves, Nomad receives no more calls', async () => {
   // every answer is slow: the job-spec watch's cold fetch of 200 jobs (16 at a time) takes seconds
   sim.faults.delayMs = 300;
   const service = await startService({
-    config: Object.freeze({ ...loadConfig({ env: {} }), api_addr: '127.0.0.1:0', nomad_addr: url, shutdown_timeout_ms: 2000 }),
+    config: Object.freeze({ ...loadConfig({ env: {} }), consul: '', api_addr: '127.0.0.1:0', nomad_addr: url, shutdown_timeout_ms: 2000 }),
     logger: createLogger({ silent: true }),
   });
   // the watch has listed the jobs and is fetching them

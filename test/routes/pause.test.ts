@@ -27,7 +27,7 @@ interface RawJob {
 
 let h: Harness;
 beforeEach(async () => {
-  h = await startHarness();
+  h = await startHarness({ pause_mechanism: 'emulate' });
 });
 afterEach(async () => {
   await h.close();
@@ -170,7 +170,7 @@ describe('resume', () => {
     const before = (await raw('r-race')).job;
     h.sim.resetCalls();
     // a second service instance in front of the same Nomad races the first
-    const other = createApp({ config: h.config, nomad: new NomadClient(h.config), logger: createLogger({ level: 'error' }) });
+    const other = createApp({ config: h.config, nomad: new NomadClient(h.config), consul: h.consulClient, logger: createLogger({ level: 'error' }) });
     const [a, b] = await Promise.all([
       request(app()).put('/v1/job/r-race/resume'),
       request(other.app).put('/v1/job/r-race/resume'),
@@ -226,7 +226,7 @@ describe('resume racing a resume of a garbage-collected paused job', () => {
     await create('r-race-gc');
     record(await request(app()).put('/v1/job/r-race-gc/pause'));
     h.sim.gcJob('r-race-gc');
-    const other = createApp({ config: h.config, nomad: new NomadClient(h.config), logger: createLogger({ level: 'error' }) });
+    const other = createApp({ config: h.config, nomad: new NomadClient(h.config), consul: h.consulClient, logger: createLogger({ level: 'error' }) });
     // the other instance's whole resume runs right after this one's first read of the job (404)
     const get = h.nomad.get.bind(h.nomad);
     let raced = false;

@@ -299,7 +299,10 @@ describe('GET /v1/allocations and /v1/allocation/{ID}', () => {
 });
 
 describe('GET /v1/agent/allocation/{ID}/stats', () => {
-  it("answers 2.x AllocStatistics for the running task: seed 003's keys and types, stage from the events, Gtid from the job", async () => {
+  it("answers 2.x AllocStatistics: seed 003's keys and types, the position and stage from the job's state in Consul", async () => {
+    // the simulated driver uploads the job's Gtid and binlog position, and the job goes incremental
+    h.sim.advanceReplication(1000);
+    expect(h.consul.value('dtle/job-a/JobStage')).toBe('job_stage_incr');
     const res = await get(`/v1/agent/allocation/${src}/stats`);
     expect(res.status).toBe(200);
     expect(Object.keys(res.body)).toEqual(['Tasks']);
@@ -308,21 +311,47 @@ describe('GET /v1/agent/allocation/{ID}/stats', () => {
     expect(sortedKeys(stats)).toEqual(sortedKeys(seedStats));
     expect(typesOf(stats)).toEqual(typesOf(seedStats));
     expect(stats).toMatchObject({
-      Stage: 'Master has sent all binlog to slave; waiting for more updates', // job_stage_incr was emitted above
+      Stage: 'Master has sent all binlog to slave; waiting for more updates',
       ProgressPct: '100.0',
       ETA: '0s',
-      CurrentCoordinates: { GtidSet: GTID, File: '', Position: 0 },
+      CurrentCoordinates: { GtidSet: h.consul.value('dtle/job-a/Gtid'), File: 'mysql-bin.000003', Position: 4 },
       MsgStat: { InMsgs: 0, OutMsgs: 0, InBytes: 0, OutBytes: 0, Reconnects: 0 },
     });
+    expect(h.consul.value('dtle/job-a/Gtid')).toBe(GTID);
     const ts = /"Timestamp":(\d+)\}/.exec(res.text)?.[1] as string;
     expect(ts).toMatch(/^\d{19}$/);
     expect(Math.abs(Number(BigInt(ts) / 1_000_000n) - Date.now())).toBeLessThan(60_000);
   });
 
-  it("the Dest allocation has Dest's statistics", async () => {
+  it("the Dest allocation has Dest's statistics; the position moves with the job's", async () => {
+    h.sim.advanceReplication(1000);
     const res = await get(`/v1/agent/allocation/${dest}/stats?task=Dest`);
     expect(Object.keys(res.body.Tasks)).toEqual(['Dest']);
-    expect(res.body.Tasks.Dest.Stage).toBe('Slave has read all relay log; waiting for more updates');
+    expect(res.body.Tasks.Dest).toMatchObject({
+      Stage: 'Slave has read all relay log; waiting for more updates',
+      CurrentCoordinates: { GtidSet: '8868d98f-af5e-11e8-9aa9-0242ac110002:1-191', File: 'mysql-bin.000003', Position: 4 + 20 * 473 },
+    });
+  });
+
+  it('one recursive Consul read of the job per statistics read (the dtleJobList entry from the watch or one read)', async () => {
+    h.consul.resetCalls();
+    await get(`/v1/agent/allocation/${src}/stats`);
+    expect(h.consul.calls.map((c) => `${c.method} ${c.path}?${c.query}`).sort()).toEqual(['GET /v1/kv/dtle/job-a/?recurse=', 'GET /v1/kv/dtleJobList/job-a?']);
+  });
+
+  it('without Consul: Gtid from the job, stage from the task events, no binlog position', async () => {
+    const config = Object.freeze({ ...h.config, consul: '' });
+    const nomad = new NomadClient(config);
+    try {
+      const res = record(await request(collectedApp(config, nomad)).get(`/v1/agent/allocation/${src}/stats`));
+      expect(res.body.Tasks.Src).toMatchObject({
+        Stage: 'Master has sent all binlog to slave; waiting for more updates', // the job_stage_incr event emitted above
+        CurrentCoordinates: { GtidSet: GTID, File: '', Position: 0 },
+        ProgressPct: '100.0',
+      });
+    } finally {
+      nomad.close();
+    }
   });
 
   it('errors as the 2.x agent did', async () => {
@@ -338,13 +367,62 @@ describe('GET /v1/agent/allocation/{ID}/stats', () => {
     }
   });
 
-  it('a stopped allocation has no statistics', async () => {
-    h.sim.registerJob(dtleJob('job-stopped'));
+  it("a stopped allocation keeps its job's statistics (the position is the job's, in Consul), without the task's gauges", async () => {
+    const copying = dtleJob('job-stopped');
+    for (const tg of copying.TaskGroups ?? []) for (const t of tg.Tasks ?? []) if (t.Config && 'Gtid' in t.Config) t.Config.Gtid = '';
+    h.sim.registerJob(copying);
     const [stopped] = await allocsOf('job-stopped');
-    expect(Object.keys(record(await request(app()).get(`/v1/agent/allocation/${stopped?.ID}/stats`)).body.Tasks)).toEqual(['Src']);
+    expect(record(await request(app()).get(`/v1/agent/allocation/${stopped?.ID}/stats`)).body.Tasks.Src.Stage).toBe('Sending data');
+    h.sim.advanceReplication(15_000);
     await h.nomad.delete('/v1/job/job-stopped', AnyJson);
     const res = record(await request(app()).get(`/v1/agent/allocation/${stopped?.ID}/stats`));
-    expect([res.status, res.text]).toEqual([200, '{"Tasks":{}}']);
+    expect(res.status).toBe(200);
+    expect(res.body.Tasks.Src).toMatchObject({ Stage: 'Sending data', ProgressPct: '50.0', ExecMasterRowCount: 60_000, ReadMasterRowCount: 120_000, CurrentCoordinates: { GtidSet: '' } });
+  });
+
+  it('while copying: ETA from the copy rate between two readings of DumpProgress', async () => {
+    const job = dtleJob('job-eta');
+    for (const tg of job.TaskGroups ?? []) for (const t of tg.Tasks ?? []) if (t.Config && 'Gtid' in t.Config) t.Config.Gtid = '';
+    h.sim.registerJob(job);
+    const [a] = await allocsOf('job-eta');
+    const t0 = Date.now();
+    const now = jest.spyOn(Date, 'now');
+    try {
+      h.sim.advanceReplication(10_000);
+      now.mockReturnValue(t0);
+      const first = record(await request(app()).get(`/v1/agent/allocation/${a?.ID}/stats`)).body.Tasks.Src;
+      expect([first.ProgressPct, first.ETA]).toEqual(['33.3', 'N/A']);
+      h.sim.advanceReplication(10_000);
+      now.mockReturnValue(t0 + 10_000);
+      const second = record(await request(app()).get(`/v1/agent/allocation/${a?.ID}/stats`)).body.Tasks.Src;
+      // 40,000 rows in 10 s, 40,000 left
+      expect([second.ProgressPct, second.ETA]).toEqual(['66.7', '10s']);
+    } finally {
+      now.mockRestore();
+      await h.nomad.delete('/v1/job/job-eta', AnyJson, { params: { purge: 'true' } });
+    }
+  });
+
+  describe('stats_signal: the task\'s own TaskStatistics', () => {
+    it('come from the alloc signal, once per stats_collection_interval (each signal costs two task events)', async () => {
+      const config = Object.freeze({ ...h.config, stats_signal: true, stats_collection_interval: 60 });
+      const nomad = new NomadClient(config);
+      try {
+        const a = collectedApp(config, nomad, h.consulClient);
+        h.sim.resetCalls();
+        const res = record(await request(a).get(`/v1/agent/allocation/${src}/stats`));
+        // Backlog: the extractor's data channel, ReplChanBufferSize (60) × 4
+        expect(res.body.Tasks.Src).toMatchObject({ Backlog: '0/240', ProgressPct: '100.0', Stage: 'Master has sent all binlog to slave; waiting for more updates' });
+        const signals = () => h.sim.calls.filter((c) => c.path === `/v1/client/allocation/${src}/signal`).length;
+        expect(signals()).toBe(1);
+        record(await request(a).get(`/v1/agent/allocation/${src}/stats`));
+        expect(signals()).toBe(1);
+        const events = (h.sim.state.allocs.get(src)?.alloc.TaskStates?.src?.Events ?? []).map((e) => e.DisplayMessage);
+        expect(events.filter((m) => /signal/.test(m))).toEqual(['Task being sent a signal', 'Task receive signal stats']);
+      } finally {
+        nomad.close();
+      }
+    });
   });
 
   describe("with the dtle plugin's /metrics (dtle_api_port)", () => {
@@ -618,7 +696,7 @@ describe('passthrough to Nomad', () => {
   beforeAll(async () => {
     agent = new AgentNomad();
     url = await agent.listen();
-    const config = Object.freeze({ ...loadConfig({ env: {} }), nomad_addr: url, nomad_token: 'configured-token', nomad_timeout_ms: 300 });
+    const config = Object.freeze({ ...loadConfig({ env: {} }), consul: '', nomad_addr: url, nomad_token: 'configured-token', nomad_timeout_ms: 300 });
     const nomad = new NomadClient(config);
     pass = { app: collectedApp(config, nomad), nomad, config };
   });

@@ -145,7 +145,8 @@ describe('GET /ui/ against the simulated Nomad', () => {
       },
       {
         key: 'ui-paused',
-        cells: ['ui-paused', 'held', 'synchronous', 'pause', '', 'Src complete, Dest complete', '[job][allocations]'],
+        // paused by dtle's own mechanism (the flag in Consul, the signals): the tasks keep running
+        cells: ['ui-paused', 'held', 'synchronous', 'pause', 'full', 'Src running, Dest running (full)', '[job][allocations]'],
         links: ['/v1/job/ui-paused', '/v1/job/ui-paused/allocations'],
       },
     ]);

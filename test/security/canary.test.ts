@@ -24,6 +24,15 @@ describe('checkCanaryDir', () => {
     }
   });
 
+  it('finds a canary inside base64 too (a Consul value passed on), whatever its alignment', () => {
+    for (const prefix of ['', 'x', 'xy']) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'canary-probe-'));
+      const value = Buffer.from(`${prefix}{"SrcConnectionConfig":{"Password":"${CANARY}"}}`).toString('base64');
+      writeFileSync(path.join(dir, 'bodies-1.txt'), `[{"Key":"dtle/j/Config","Value":"${value}"}]\n`);
+      expect(() => checkCanaryDir(dir)).toThrow(/leaked into 1 response bodies or log lines/);
+    }
+  });
+
   it('passes a clean directory and counts what it read', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'canary-probe-'));
     writeFileSync(path.join(dir, 'bodies-1.txt'), '{"Password":"*"}\n');

@@ -40,7 +40,7 @@ afterAll(async () => {
 
 /** An app with the given TLS settings against `url`; closed by the caller. */
 function appFor(url: string, over: Partial<Config>) {
-  const config = Object.freeze({ ...loadConfig({ env: {} }), nomad_addr: url, nomad_timeout_ms: 3000, ...over });
+  const config = Object.freeze({ ...loadConfig({ env: {} }), consul: '', nomad_addr: url, nomad_timeout_ms: 3000, ...over });
   const nomad = new NomadClient(config);
   return { app: collectedApp(config, nomad), close: () => nomad.close() };
 }

@@ -4,7 +4,7 @@ import { startHarness, type Harness } from '../support/harness';
 describe('JobPause', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await startHarness();
+    h = await startHarness({ pause_mechanism: 'emulate' });
   });
   afterEach(async () => h.close());
 

@@ -5,7 +5,8 @@ import { createApp, type BuiltApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logging';
 import { NomadClient } from '../../src/nomad/client';
-import { SimNomad, type SimOptions } from '@dtle-compat/sim';
+import { ConsulClient, consulBaseUrl } from '../../src/consul/client';
+import { SimConsul, SimNomad, type SimOptions } from '@dtle-compat/sim';
 
 import { collect } from './canary';
 
@@ -49,9 +50,12 @@ export function collectBodies<T extends object>(app: T): T {
 
 export interface Harness {
   sim: SimNomad;
+  /** the simulated Consul the sim's dtle driver writes each job's state to (the app reads it unless `consul: ''`) */
+  consul: SimConsul;
   built: BuiltApp;
   config: Config;
   nomad: NomadClient;
+  consulClient: ConsulClient | null;
   /** every log line of the app, as written (JSON) */
   logs: string[];
   close(): Promise<void>;
@@ -69,30 +73,47 @@ export function collectingLogger(lines?: string[]): Logger {
   return createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream })] });
 }
 
-/** The express app for a config and client, every body and log line collected for the canary check. */
-export function collectedApp(config: Config, nomad: NomadClient): BuiltApp['app'] {
-  return collectBodies(createApp({ config, nomad, logger: collectingLogger() }).app);
+/** A Consul client for a config, or null when it names no Consul. */
+export function consulClientOf(config: Config): ConsulClient | null {
+  return consulBaseUrl(config) === null ? null : new ConsulClient(config);
 }
 
-/** A simulated Nomad on loopback and the app wired to it, logs collected. */
+/** The express app for a config and client, every body and log line collected for the canary check. */
+export function collectedApp(config: Config, nomad: NomadClient, consul: ConsulClient | null = null): BuiltApp['app'] {
+  return collectBodies(createApp({ config, nomad, consul, logger: collectingLogger() }).app);
+}
+
+/** The service's defaults for tests: no Consul unless one is named (the default address may hold anything). */
+export function testConfig(over: Partial<Config> = {}): Config {
+  return Object.freeze({ ...loadConfig({ env: {} }), consul: '', ...over });
+}
+
+/** A simulated Nomad and Consul on loopback and the app wired to both, logs collected. */
 export async function startHarness(over: Partial<Config> = {}, simOpts: SimOptions = {}): Promise<Harness> {
-  const sim = new SimNomad(simOpts);
+  const consul = simOpts.consul ?? new SimConsul();
+  if (!consul.url) await consul.listen();
+  const sim = new SimNomad({ ...simOpts, consul });
   const url = await sim.listen();
-  const config = Object.freeze({ ...loadConfig({ env: {} }), nomad_addr: url, ...over });
+  const config = testConfig({ nomad_addr: url, consul: consul.addr, ...over });
   const nomad = new NomadClient(config);
+  const consulClient = consulClientOf(config);
   const logs: string[] = [];
   const logger = collectingLogger(logs);
-  const built = createApp({ config, nomad, logger });
+  const built = createApp({ config, nomad, consul: consulClient, logger });
   collectBodies(built.app);
   return {
     sim,
+    consul,
     built,
     config,
     nomad,
+    consulClient,
     logs,
     async close() {
       nomad.close();
+      consulClient?.close();
       await sim.close();
+      await consul.close();
     },
   };
 }

@@ -4,9 +4,14 @@ import {
   STAGE_TEXT,
   dtleMetricsFor,
   dtleTaskLabel,
+  etaOf,
+  etaText,
+  legacyOfTaskStatistics,
   legacyTaskStatistics,
   parsePrometheusText,
+  progressPctOf,
   stageOfEvents,
+  taskStatisticsOfSignal,
 } from '../../src/translate/stats';
 import { legacyFixture, sortedKeys, typesOf } from '../support/runtimeFixtures';
 
@@ -97,9 +102,12 @@ describe('stageOfEvents', () => {
   });
 });
 
+/** what a task's statistics have when Consul is not read */
+const NO_CONSUL = { binlog: null, progress: null, eta: null } as const;
+
 describe('legacyTaskStatistics', () => {
   it("without plugin metrics: seed 003's keys and JSON types, zero values, stage from the events", () => {
-    const out = JSON.parse(stringifyLegacy(legacyTaskStatistics({ type: 'Src', stage: 'incr', gtid: GTID, metrics: null, nowNs: NOW }))) as Record<
+    const out = JSON.parse(stringifyLegacy(legacyTaskStatistics({ type: 'Src', stage: 'incr', gtid: GTID, ...NO_CONSUL, metrics: null, nowNs: NOW }))) as Record<
       string,
       unknown
     >;
@@ -126,7 +134,7 @@ describe('legacyTaskStatistics', () => {
   });
 
   it('writes Timestamp as a bare int64 number with every digit', () => {
-    const text = stringifyLegacy(legacyTaskStatistics({ type: 'Src', stage: null, gtid: '', metrics: null, nowNs: NOW }));
+    const text = stringifyLegacy(legacyTaskStatistics({ type: 'Src', stage: null, gtid: '', ...NO_CONSUL, metrics: null, nowNs: NOW }));
     expect(text.endsWith(`"Timestamp":${NOW}}`)).toBe(true);
   });
 
@@ -135,6 +143,7 @@ describe('legacyTaskStatistics', () => {
       type: 'Src',
       stage: 'incr',
       gtid: GTID,
+      ...NO_CONSUL,
       metrics: dtleMetricsFor(samples, 'test1-2_src'),
       nowNs: NOW,
     });
@@ -153,6 +162,7 @@ describe('legacyTaskStatistics', () => {
       type: 'Dest',
       stage: 'full',
       gtid: GTID,
+      ...NO_CONSUL,
       metrics: dtleMetricsFor(samples, 'test1-2_dest'),
       nowNs: NOW,
     });
@@ -173,6 +183,79 @@ describe('legacyTaskStatistics', () => {
       Src: { full: 'Sending data', incr: 'Master has sent all binlog to slave; waiting for more updates' },
       Dest: { full: 'Waiting for slave workers to process their queues', incr: 'Slave has read all relay log; waiting for more updates' },
     });
-    expect(legacyTaskStatistics({ type: 'Dest', stage: null, gtid: '', metrics: null, nowNs: NOW }).Stage).toBe('');
+    expect(legacyTaskStatistics({ type: 'Dest', stage: null, gtid: '', ...NO_CONSUL, metrics: null, nowNs: NOW }).Stage).toBe('');
+  });
+});
+
+describe("the job's state in Consul", () => {
+  it('fills CurrentCoordinates, the row counts, ProgressPct and ETA while copying', () => {
+    const out = legacyTaskStatistics({
+      type: 'Src',
+      stage: 'full',
+      gtid: '',
+      binlog: { file: 'mysql-bin.000003', pos: 1543 },
+      progress: { exec: 40_000, total: 120_000 },
+      eta: '20s',
+      metrics: null,
+      nowNs: NOW,
+    });
+    expect(out).toMatchObject({
+      CurrentCoordinates: { File: 'mysql-bin.000003', Position: 1543, GtidSet: '' },
+      ProgressPct: '33.3',
+      ETA: '20s',
+      ExecMasterRowCount: 40_000,
+      ReadMasterRowCount: 120_000,
+      Stage: 'Sending data',
+    });
+  });
+
+  it('once incremental: 100.0 and 0s whatever DumpProgress says', () => {
+    const out = legacyTaskStatistics({ type: 'Dest', stage: 'incr', gtid: GTID, binlog: null, progress: { exec: 5, total: 5 }, eta: null, metrics: null, nowNs: NOW });
+    expect([out.ProgressPct, out.ETA, out.Stage]).toEqual(['100.0', '0s', 'Slave has read all relay log; waiting for more updates']);
+  });
+
+  it('progressPctOf: FormatFloat(pct, f, 1); no total is 0.0', () => {
+    expect(progressPctOf('full', { exec: 1, total: 3 })).toBe('33.3');
+    expect(progressPctOf('full', { exec: 2, total: 3 })).toBe('66.7');
+    expect(progressPctOf(null, { exec: 0, total: 0 })).toBe('0.0');
+    expect(progressPctOf('full', null)).toBe('0.0');
+  });
+
+  it('etaOf: the copy rate between two readings, as dtle prints durations', () => {
+    expect(etaOf({ exec: 0, atMs: 0 }, { exec: 40_000, total: 120_000, atMs: 10_000 })).toBe('20s');
+    expect(etaOf({ exec: 0, atMs: 0 }, { exec: 1000, total: 1_000_000, atMs: 10_000 })).toBe('2h46m30s');
+    expect(etaOf({ exec: 5, atMs: 0 }, { exec: 5, total: 10, atMs: 10_000 })).toBeNull();
+    expect(etaOf({ exec: 0, atMs: 10 }, { exec: 5, total: 10, atMs: 10 })).toBeNull();
+    expect([etaText(0.4), etaText(59.9), etaText(61), etaText(3600)]).toEqual(['0s', '59s', '1m1s', '1h0m0s']);
+  });
+});
+
+describe("the task's own statistics (alloc signal stats)", () => {
+  /** the answer of a real dtle 4.23.04.3 task through Nomad 1.11.3 (the real tier's capture) */
+  const CAPTURED =
+    'rpc error: code = Unknown desc = {"CurrentCoordinates":{"File":"","Position":0,"GtidSet":"","RelayMasterLogFile":"","ReadMasterLogPos":0,"RetrievedGtidSet":""},"TableStats":null,"DelayCount":{"Num":0,"Time":0},"ProgressPct":"0.0","ExecMasterRowCount":0,"ExecMasterTxCount":0,"ReadMasterRowCount":0,"ReadMasterTxCount":0,"ETA":"N/A","Backlog":"0/128","ThroughputStat":null,"MsgStat":{"InMsgs":0,"OutMsgs":0,"InBytes":0,"OutBytes":0,"Reconnects":0},"BufferStat":{"BinlogEventQueueSize":0,"ExtractorTxQueueSize":0,"ApplierMsgQueueSize":0,"ApplierTxQueueSize":0,"SendByTimeout":0,"SendBySizeFull":0},"Stage":"","Timestamp":1796166192175770653,"MemoryStat":{"Full":0,"Incr":0},"HandledTxCount":{"ExtractedTxCount":0,"AppliedTxCount":null},"HandledQueryCount":{"ExtractedQueryCount":0,"AppliedQueryCount":null}}';
+
+  it("reads dtle's TaskStatistics from the signal's error text, and shows them as 2.x's struct", () => {
+    const own = taskStatisticsOfSignal(CAPTURED);
+    expect(own).not.toBeNull();
+    const text = stringifyLegacy(legacyOfTaskStatistics(own as NonNullable<typeof own>));
+    const out = JSON.parse(text) as Record<string, unknown>;
+    expect(sortedKeys(out)).toEqual(sortedKeys(seedSrc));
+    // DelayCount is a pointer (an object or null) in both structs: the seed's is null, the task's set
+    expect({ ...typesOf(out), DelayCount: 'pointer' }).toEqual({ ...typesOf(seedSrc), DelayCount: 'pointer' });
+    expect(text).toContain('"Timestamp":1796166192175770653}');
+    expect(out).toMatchObject({ Backlog: '0/128', ETA: 'N/A', DelayCount: { Num: 0, Time: 0 }, CurrentCoordinates: { ExecutedGtidSet: '' } });
+    expect(Object.keys(out.BufferStat as object)).toEqual(['ExtractorTxQueueSize', 'ApplierTxQueueSize', 'ApplierGroupTxQueueSize', 'SendByTimeout', 'SendBySizeFull']);
+  });
+
+  it('maps 4.x BufferStat to 2.x: ApplierMsgQueueSize → ApplierGroupTxQueueSize', () => {
+    const own = taskStatisticsOfSignal(CAPTURED.replace('"ApplierMsgQueueSize":0,"ApplierTxQueueSize":0', '"ApplierMsgQueueSize":7,"ApplierTxQueueSize":3'));
+    expect(legacyOfTaskStatistics(own as NonNullable<typeof own>).BufferStat).toMatchObject({ ApplierGroupTxQueueSize: 7, ApplierTxQueueSize: 3 });
+  });
+
+  it('no statistics in texts that hold none', () => {
+    for (const t of ['Task not running', '1 error occurred:\n\t* Failed to signal task: src, err: Task not running\n\n', 'rpc error: code = Unknown desc = DTLE_BUG SignalTask. should not reach here', 'rpc error: code = Unknown desc = {"ProgressPct":1}']) {
+      expect(taskStatisticsOfSignal(t)).toBeNull();
+    }
   });
 });

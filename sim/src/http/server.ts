@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { stringifyLegacy } from '../../../src/legacy/int64';
 import { GoJsonSyntaxError, goDecode } from '../../../src/legacy/gojson';
 
@@ -89,6 +90,8 @@ const PLAIN = 'text/plain; charset=utf-8';
 
 export class AgentServer {
   readonly server: http.Server | https.Server;
+  /** base URL (http(s)://host:port) once listening, '' before */
+  url = '';
 
   constructor(private readonly opts: AgentServerOptions) {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -102,6 +105,35 @@ export class AgentServer {
         )
       : http.createServer(handler);
     this.server.keepAliveTimeout = 65_000;
+  }
+
+  /** Starts listening; resolves the base URL. Port 0 = a free port. */
+  listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const server = this.server;
+      const onError = (e: Error) => reject(e);
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        const a = server.address() as AddressInfo;
+        const h = a.family === 'IPv6' || host.includes(':') ? `[${a.address}]` : a.address;
+        this.url = `${this.opts.tls ? 'https' : 'http'}://${h}:${a.port}`;
+        resolve(this.url);
+      });
+    });
+  }
+
+  /**
+   * Stops listening and drops every connection (requests in flight get no answer, pending blocking
+   * queries end); `listen(port)` on the same port brings the agent back with its state.
+   */
+  goAway(): Promise<void> {
+    const server = this.server;
+    if (!server.listening) return Promise.resolve();
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -195,5 +227,56 @@ export function parseBody(req: SimRequest): unknown {
   } catch (e) {
     if (e instanceof GoJsonSyntaxError) throw new SimHttpError(400, e.message);
     throw e;
+  }
+}
+
+/**
+ * A simulated agent: its HTTP server, fault switches and call log. Subclasses answer with `route`
+ * and name the headers of the faults' broken answers (their index header).
+ */
+export abstract class SimAgent {
+  /** fault switches for reliability tests */
+  readonly faults: SimFaults = noFaults();
+  /** every request received, in order (path still percent-encoded, query without "?") */
+  readonly calls: Array<{ method: string; path: string; query: string }> = [];
+  /** the request headers of each entry of `calls` */
+  readonly callHeaders: http.IncomingHttpHeaders[] = [];
+  protected readonly http: AgentServer;
+
+  constructor(tls: SimTls | undefined) {
+    this.http = new AgentServer({
+      tls,
+      faults: this.faults,
+      calls: this.calls,
+      callHeaders: this.callHeaders,
+      route: (req) => this.route(req),
+      faultHeaders: () => this.faultHeaders(),
+    });
+  }
+
+  protected abstract route(req: SimRequest): Promise<SimAnswer> | SimAnswer;
+  protected abstract faultHeaders(): Record<string, string>;
+
+  /** Starts listening; resolves the base URL (http(s)://host:port). Port 0 = a free port. */
+  listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    return this.http.listen(port, host);
+  }
+
+  /** Base URL once listening ('' before). */
+  get url(): string {
+    return this.http.url;
+  }
+
+  /**
+   * The agent goes away: stops listening and drops every connection (requests in flight get no
+   * answer), keeping its state; `listen(port)` on the same port brings it back.
+   */
+  goAway(): Promise<void> {
+    return this.http.goAway();
+  }
+
+  resetCalls(): void {
+    this.calls.length = 0;
+    this.callHeaders.length = 0;
   }
 }

@@ -141,17 +141,8 @@ export class NomadApi {
     const { minIndex, waitMs } = this.waitParams(req);
     this.acl(req);
     this.leader(req, true);
-    let r = run();
-    if (minIndex > 0 && r.index <= minIndex) {
-      const max = this.ctx.blockingMaxWaitMs;
-      const wait = waitMs <= 0 || waitMs > max ? max : waitMs;
-      const deadline = Date.now() + wait;
-      for (;;) {
-        const changed = await this.ctx.state.nextChange(deadline - Date.now(), req.abort);
-        r = run();
-        if (!changed || r.index > minIndex) break;
-      }
-    }
+    const max = this.ctx.blockingMaxWaitMs;
+    const r = await this.ctx.state.feed.block(minIndex, waitMs <= 0 || waitMs > max ? max : waitMs, req.abort, run);
     const res = r.res;
     // query meta
     const meta = { 'X-Nomad-Index': String(r.index), 'X-Nomad-KnownLeader': this.ctx.faults.noLeader ? 'false' : 'true', 'X-Nomad-LastContact': '0' };

@@ -9,17 +9,18 @@
  *   await sim.close();
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { canonicalJob, DecodeError, multierrorText, validateJob } from './decode';
-import { serverMember, type NodeSpec } from './shapes';
-import { AgentServer, noFaults, type SimFaults, type SimTls } from '../http/server';
+import { newEval, serverMember, type NodeSpec } from './shapes';
+import { SimAgent, type SimAnswer, type SimRequest, type SimTls } from '../http/server';
 import { NomadApi } from './api';
 import { SimClock } from './clock';
 import { SimDatabases, type DatabaseState } from './databases';
 import { DtleDriver, type DtleHooks } from './dtle';
 import { jobKey, SimState } from './state';
-import { NOMAD_MAX_BLOCKING_MS } from '../../../src/nomad/go';
+import { NOMAD_MAX_BLOCKING_MS, nowNanos } from '../../../src/nomad/go';
+import { int64 } from '../../../src/legacy/int64';
+import { DtleStore, type ReplicationOptions } from '../dtle/store';
+import type { SimConsul } from '../consul';
 import type { JobInput } from '../../../src/nomad/types';
 
 export { noFaults, type SimFaults, type SimTls } from '../http/server';
@@ -49,6 +50,10 @@ export interface SimOptions {
   timeScale?: number;
   /** hooks that follow the dtle tasks (dtle.ts DtleHooks); more with `sim.dtle.addHooks` */
   dtleHooks?: DtleHooks;
+  /** the Consul the dtle driver keeps each job's state in (its plugin's `consul`); none: the driver writes nothing */
+  consul?: SimConsul;
+  /** the simulated replication's sizes and rates */
+  replication?: ReplicationOptions;
 }
 
 export const DEFAULT_DTLE_VERSION = '4.23.04.3';
@@ -84,28 +89,24 @@ export function dtleTemplate(id: string, datacenter: string): JobInput {
   };
 }
 
-export class SimNomad {
-  /** fault switches for reliability tests */
-  readonly faults: SimFaults = noFaults();
-  /** every request received, in order (path still percent-encoded, query without "?") */
-  readonly calls: Array<{ method: string; path: string; query: string }> = [];
-  /** the request headers of each entry of `calls` */
-  readonly callHeaders: IncomingHttpHeaders[] = [];
+export class SimNomad extends SimAgent {
   /** the state behind the HTTP API (tests may inspect it) */
   readonly state: SimState;
   /** the databases the dtle tasks dial: `sim.databases.set('10.0.0.9:3306', 'refused')` */
   readonly databases: SimDatabases;
   /** the dtle task driver of the nodes (its hooks, its running tasks) */
   readonly dtle: DtleDriver;
-  private readonly http: AgentServer;
-  private baseUrl = '';
+  /** what the dtle driver keeps in Consul (its hooks on `dtle`): each job's state, its replication */
+  readonly dtleStore: DtleStore;
+  private readonly api: NomadApi;
+  private replicating: NodeJS.Timeout | null = null;
   private seeded = 0;
   private readonly region: string;
   private readonly aclToken: string | undefined;
   private readonly tokenAccessor: string;
-  private readonly tls: boolean;
 
   constructor(opts: SimOptions = {}) {
+    super(opts.tls);
     this.region = opts.region ?? 'global';
     const datacenter = opts.datacenter ?? 'dc1';
     const specs: NodeSpec[] = (opts.nodes ?? [{ name: 'nomad0' }]).map((n) => ({
@@ -117,13 +118,14 @@ export class SimNomad {
     const clock = new SimClock(opts.timeScale ?? 1);
     this.databases = new SimDatabases(opts.databases);
     this.dtle = new DtleDriver(clock, this.databases);
+    this.dtleStore = new DtleStore(this.dtle, opts.consul?.kv ?? null, opts.replication);
+    this.dtle.addHooks(this.dtleStore.hooks);
     if (opts.dtleHooks) this.dtle.addHooks(opts.dtleHooks);
     this.state = new SimState(this.region, datacenter, specs, { clock, drivers: new Map([['dtle', this.dtle]]) });
     this.aclToken = opts.aclToken;
-    this.tls = opts.tls !== undefined;
     this.tokenAccessor = opts.aclToken !== undefined ? uuidFrom(`accessor:${opts.aclToken}`) : '';
     const agent = specs[0] ?? { name: 'nomad0', address: '127.0.0.1' };
-    const api = new NomadApi({
+    this.api = new NomadApi({
       state: this.state,
       faults: this.faults,
       aclToken: opts.aclToken,
@@ -133,59 +135,33 @@ export class SimNomad {
       leaderAddr: `${agent.address}:4647`,
       agentNode: { name: agent.name, address: agent.address },
     });
-    this.http = new AgentServer({
-      tls: opts.tls,
-      faults: this.faults,
-      calls: this.calls,
-      callHeaders: this.callHeaders,
-      route: (req) => api.route(req),
-      faultHeaders: () => ({ 'X-Nomad-Index': String(this.state.index) }),
-    });
   }
 
-  /** Starts listening; resolves the base URL (http://host:port). Port 0 = a free port. */
-  listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const server = this.http.server;
-      const onError = (e: Error) => reject(e);
-      server.once('error', onError);
-      server.listen(port, host, () => {
-        server.off('error', onError);
-        const a = server.address() as AddressInfo;
-        const h = a.family === 'IPv6' || host.includes(':') ? `[${a.address}]` : a.address;
-        this.baseUrl = `${this.tls ? 'https' : 'http'}://${h}:${a.port}`;
-        resolve(this.baseUrl);
-      });
-    });
+  protected route(req: SimRequest): Promise<SimAnswer> {
+    return this.api.route(req);
+  }
+
+  protected faultHeaders(): Record<string, string> {
+    return { 'X-Nomad-Index': String(this.state.index) };
+  }
+
+  /** Moves every replicating dtle job on by `ms` of simulated time (copy progress, then a moving Gtid). */
+  advanceReplication(ms: number): void {
+    this.dtleStore.advance(ms);
+  }
+
+  /** Replicates in real time: advances every `intervalMs` (the demo); stopped by close(). */
+  replicate(intervalMs = 1000): void {
+    if (this.replicating) clearInterval(this.replicating);
+    this.replicating = setInterval(() => this.dtleStore.advance(intervalMs), intervalMs);
+    this.replicating.unref();
   }
 
   /** Stops the server: pending blocking queries end, open connections close. */
   close(): Promise<void> {
+    if (this.replicating) clearInterval(this.replicating);
     this.state.close();
-    const server = this.http.server;
-    if (!server.listening) return Promise.resolve();
-    return new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  }
-
-  /**
-   * Nomad goes away: stops listening and drops every connection (requests in flight get no
-   * answer), keeping its state; `listen(port)` on the same port brings it back.
-   */
-  goAway(): Promise<void> {
-    const server = this.http.server;
-    if (!server.listening) return Promise.resolve();
-    return new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  }
-
-  /** Base URL once listening ('' before). */
-  get url(): string {
-    return this.baseUrl;
+    return this.http.goAway();
   }
 
   /**
@@ -233,16 +209,34 @@ export class SimNomad {
     this.state.setTaskStage(null, jobId, group, stage);
   }
 
+  /**
+   * An evaluation of the job the scheduler is still working on (`pending`), as a real agent's is
+   * between a write and the apply of its plan; `complete()` ends it. For tests of what waits on a
+   * job's evaluations.
+   */
+  pendingEvaluation(jobId: string, namespace = 'default'): { id: string; complete(): void } {
+    const r = this.state.jobs.get(jobKey(namespace, jobId));
+    if (!r) throw new Error(`sim: no job ${JSON.stringify(jobId)}`);
+    const index = this.state.bump('evals');
+    const ev = newEval({ namespace, priority: r.job.Priority, type: r.job.Type, triggeredBy: 'job-register', jobId, jobModifyIndex: r.job.JobModifyIndex, status: 'pending', index, now: nowNanos() });
+    this.state.evals.set(ev.ID, ev);
+    r.evalIds.push(ev.ID);
+    return {
+      id: ev.ID,
+      complete: () => {
+        const cur = this.state.evals.get(ev.ID);
+        if (!cur || cur.Status !== 'pending') return;
+        const i = this.state.bump('evals');
+        this.state.evals.set(ev.ID, { ...cur, Status: 'complete', ModifyIndex: i, ModifyTime: int64(nowNanos()) });
+      },
+    };
+  }
+
   /** Nomad's garbage collection of a stopped job: removes it with its allocations and evaluations. */
   gcJob(jobId: string, namespace = 'default'): void {
     const r = this.state.jobs.get(jobKey(namespace, jobId));
     if (!r) throw new Error(`sim: no job ${JSON.stringify(jobId)}`);
     this.state.gc(namespace, jobId);
-  }
-
-  resetCalls(): void {
-    this.calls.length = 0;
-    this.callHeaders.length = 0;
   }
 }
 

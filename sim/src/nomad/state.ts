@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SimHttpError } from '../http/server';
+import { ChangeFeed, SortedTable } from '../http/memdb';
 import { nowNanos, rfc3339Nano } from '../../../src/nomad/go';
 import { rfc3339ToNanos } from '../../../src/translate/time';
 import { int64, stringifyLegacy } from '../../../src/legacy/int64';
@@ -82,31 +83,6 @@ const TERMINAL_CLIENT = new Set(['complete', 'failed', 'lost']);
 export const allocTerminal = (a: Allocation): boolean => a.DesiredStatus === 'stop' || a.DesiredStatus === 'evict' || TERMINAL_CLIENT.has(a.ClientStatus);
 const evalTerminal = (e: Evaluation): boolean => e.Status === 'complete' || e.Status === 'failed' || e.Status === 'canceled';
 
-/** A table as go-memdb iterates one: a Map whose values list in key order (the sort kept until a key comes or goes). */
-export class SortedTable<V> extends Map<string, V> {
-  private sortedKeys: string[] | null = null;
-
-  override set(key: string, value: V): this {
-    if (!this.has(key)) this.sortedKeys = null;
-    return super.set(key, value);
-  }
-
-  override delete(key: string): boolean {
-    this.sortedKeys = null;
-    return super.delete(key);
-  }
-
-  inKeyOrder(): V[] {
-    this.sortedKeys ??= [...this.keys()].sort();
-    const out: V[] = [];
-    for (const k of this.sortedKeys) {
-      const v = this.get(k);
-      if (v !== undefined) out.push(v);
-    }
-    return out;
-  }
-}
-
 function byId<T extends { ID: string }>(a: T, b: T): number {
   return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
 }
@@ -132,10 +108,9 @@ export class SimState implements ClientSink {
   readonly vars = new SortedTable<Variable>();
   /** JSON bodies of GET /v1/jobs, by query, with the index they were made at */
   readonly listCache = new Map<string, { index: number; body: string }>();
-  private readonly waiters = new Set<(changed: boolean) => void>();
-  private notifyScheduled = false;
+  /** what blocking queries wait on */
+  readonly feed = new ChangeFeed();
   private rr = 0;
-  closed = false;
   /** the nodes' client: the allocations' task runners */
   readonly client: SimClient;
   readonly clock: SimClock;
@@ -179,43 +154,17 @@ export class SimState implements ClientSink {
   }
 
   private scheduleNotify(): void {
-    if (this.notifyScheduled) return;
-    this.notifyScheduled = true;
-    setImmediate(() => {
-      this.notifyScheduled = false;
-      const ws = [...this.waiters];
-      this.waiters.clear();
-      for (const w of ws) w(true);
-    });
+    this.feed.changed();
   }
 
-  /** Resolves true at the next change, false when the time is up or the state closes. */
-  nextChange(timeoutMs: number, abort?: AbortSignal): Promise<boolean> {
-    if (this.closed || timeoutMs <= 0 || abort?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = (changed: boolean) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.waiters.delete(finish);
-        abort?.removeEventListener('abort', onAbort);
-        resolve(changed);
-      };
-      const onAbort = () => finish(false);
-      const timer = setTimeout(() => finish(false), timeoutMs);
-      this.waiters.add(finish);
-      abort?.addEventListener('abort', onAbort);
-    });
+  get closed(): boolean {
+    return this.feed.closed;
   }
 
   close(): void {
-    this.closed = true;
+    this.feed.close();
     this.client.close();
     this.clock.close();
-    const ws = [...this.waiters];
-    this.waiters.clear();
-    for (const w of ws) w(false);
   }
 
   /* ------------------------------------------------------------ lookups */
