@@ -132,7 +132,7 @@ describe('UI rendering (pure)', () => {
     expect(html).toContain(`<td class="status status-${esc}">${esc}</td>`);
     expect(html).toContain(`<span class="gtid" title="${esc}">${esc}</span>`);
     expect(html).toContain(`<span class="error-text" title="${esc}">${esc}</span>`);
-    expect(html).toContain(`<li class="task health-${esc}" data-task="${esc}"><b>${esc}</b>`);
+    expect(html).toContain(`<li class="task health-${esc}" data-task="${esc}"><strong class="task-name">${esc}</strong>`);
     expect(html).toContain('<a href="/v1/job/%3Cscript%3Ealert(%22x%22)%3C%2Fscript%3E%26&#39;">job</a>');
     expect(html).toContain(`<tr data-node="${esc}"><td>${esc}</td>`);
     expect(html).toContain(`<p class="banner" id="b1">${esc}</p>`);

@@ -59,7 +59,7 @@ function taskHealthText(t: UiTask): string {
 export function taskHtml(t: UiTask, withNode: boolean): string {
   const node = withNode && (t.nodeName || t.nodeId) ? ` <span class="node">on ${escapeHtml(t.nodeName || t.nodeId)}</span>` : '';
   const err = t.lastError ? `<span class="error-text" title="${escapeHtml(t.lastError.time)}">${escapeHtml(t.lastError.text)}</span>` : '';
-  return `<li class="task health-${escapeHtml(t.health)}" data-task="${escapeHtml(t.task)}"><b>${escapeHtml(t.task)}</b> <span class="health">${escapeHtml(taskHealthText(t))}</span>${node}${err}</li>`;
+  return `<li class="task health-${escapeHtml(t.health)}" data-task="${escapeHtml(t.task)}"><strong class="task-name">${escapeHtml(t.task)}</strong> <span class="health">${escapeHtml(taskHealthText(t))}</span>${node}${err}</li>`;
 }
 
 export function tasksCell(j: UiJob): string {

@@ -12,7 +12,7 @@ import { LegacyHttpError } from '../../legacy/errors';
 import { redactText } from '../../logging';
 import { NomadError, legacyStatusOf } from '../../nomad/errors';
 import type { NodeListStub } from '../../nomad/types';
-import type { ConsulRead } from '../../service/overview';
+import type { ConsulRead, OverviewData } from '../../service/overview';
 import {
   STATUS_FILTERS,
   agoText,
@@ -68,6 +68,43 @@ function consulBanners(consul: ConsulRead, scrub: (s: string) => string): UiBann
   return [];
 }
 
+export interface ListPageOptions {
+  filter: StatusFilter | null;
+  refreshSeconds: number;
+  /** the ?refresh= given, kept in the page's links */
+  refreshQuery: string | null;
+  /** the dtle driver names (config dtle_drivers) */
+  drivers: readonly string[];
+  /** scrubs secrets from upstream error texts */
+  scrub: (s: string) => string;
+  nowMs: number;
+}
+
+/** The list page from the overview's data: the view model (translate/overview.ts), then the HTML. */
+export function listPage(data: OverviewData, o: ListPageOptions): string {
+  const nodeNames = nodeNamesOf(data.nodes);
+  const byJob = allocsByJob(data.allocs);
+  const empty = { state: null, eta: null, moved: null };
+  const banners: UiBanner[] = [];
+  if (data.nomadFailure) {
+    banners.push({
+      id: 'stale',
+      text: `Nomad could not be read just now (${o.scrub(data.nomadFailure.message)}): showing what was read at ${clockText(data.readAtMs)}, ${agoText(o.nowMs - data.readAtMs)} ago.`,
+    });
+  }
+  banners.push(...consulBanners(data.consul, o.scrub));
+  const model: UiModel = {
+    jobs: sortJobs(data.jobs.map((j) => uiJobOf(j, byJob.get(j.ID) ?? [], data.observed.get(j.ID) ?? empty, nodeNames))),
+    nodes: data.nodes.map((n) => uiNodeOf(n, o.drivers)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    refreshSeconds: o.refreshSeconds,
+    filter: o.filter,
+    readAtMs: data.readAtMs,
+    nowMs: o.nowMs,
+    banners,
+  };
+  return renderUi(model, o.refreshQuery);
+}
+
 /** The caller's token, or a 401 page already sent (null). */
 function tokenOr401(req: Request, res: Response, required: boolean): { token: string | undefined } | null {
   try {
@@ -100,30 +137,7 @@ export function registerUiRoutes(app: Express, ctx: RouteContext): void {
     }
     if (caller === null) return;
     services.overview.load(caller.token).then(
-      (data) => {
-        const nowMs = Date.now();
-        const nodeNames = nodeNamesOf(data.nodes);
-        const byJob = allocsByJob(data.allocs);
-        const empty = { state: null, eta: null, moved: null };
-        const banners: UiBanner[] = [];
-        if (data.nomadFailure) {
-          banners.push({
-            id: 'stale',
-            text: `Nomad could not be read just now (${scrub(data.nomadFailure.message)}): showing what was read at ${clockText(data.readAtMs)}, ${agoText(nowMs - data.readAtMs)} ago.`,
-          });
-        }
-        banners.push(...consulBanners(data.consul, scrub));
-        const model: UiModel = {
-          jobs: sortJobs(data.jobs.map((j) => uiJobOf(j, byJob.get(j.ID) ?? [], data.observed.get(j.ID) ?? empty, nodeNames))),
-          nodes: data.nodes.map((n) => uiNodeOf(n, config.dtle_drivers)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-          refreshSeconds: refresh,
-          filter,
-          readAtMs: data.readAtMs,
-          nowMs,
-          banners,
-        };
-        sendHtml(res, 200, renderUi(model, refreshQueryOf(req)));
-      },
+      (data) => sendHtml(res, 200, listPage(data, { filter, refreshSeconds: refresh, refreshQuery: refreshQueryOf(req), drivers: config.dtle_drivers, scrub, nowMs: Date.now() })),
       (e: unknown) => {
         if (!(e instanceof NomadError)) return next(e);
         sendHtml(res, legacyStatusOf(e), renderUiError(scrub(e.message), refresh));
