@@ -64,7 +64,7 @@ tar -tzf "$tarball" | sort >"$WORK/files.txt"
 count=$(wc -l <"$WORK/files.txt" | tr -d ' ')
 bytes=$(wc -c <"$tarball" | tr -d ' ')
 for need in package/package.json package/README.md package/config/default.json package/dist/cli.js package/dist/index.js \
-  package/dist/app.js package/dist/routes/ui.js package/dist/demo.js package/deploy/dtle-compat.service \
+  package/dist/app.js package/dist/routes/ui/index.js package/dist/demo.js package/deploy/dtle-compat.service \
   package/node_modules/@dtle-compat/sim/package.json package/node_modules/@dtle-compat/sim/dist/index.js \
   package/deploy/dtle-compat.nomad.hcl package/deploy/Dockerfile package/docs/api.md package/docs/operations.md package/docs/migration.md; do
   grep -qx "$need" "$WORK/files.txt" || fail "the tarball lacks $need"

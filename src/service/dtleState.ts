@@ -14,6 +14,7 @@ import { ConsulError } from '../consul/errors';
 import type { KvEntry } from '../consul/types';
 import {
   DTLE_JOB_STATUS,
+  DTLE_STATE_ROOT,
   JOB_LIST_ROOT,
   dtleStateOf,
   dtleStatePrefix,
@@ -85,6 +86,8 @@ export class DtleStateStore {
   private watching = false;
   /** DumpProgress values by job, each with the time it was first seen */
   private readonly readings = new LRUCache<string, Reading[]>({ max: 10_000 });
+  /** the replication position's ModifyIndex by job, with when it was first seen */
+  private readonly positions = new LRUCache<string, { modifyIndex: number; atMs: number; exact: boolean }>({ max: 10_000 });
 
   constructor(private readonly deps: DtleStateDeps) {
     this.streak = new FailureStreak(deps.logger, 'reading dtle state from Consul', '; answering without it');
@@ -114,6 +117,53 @@ export class DtleStateStore {
       this.streak.failed(e, { job: jobName });
       return null;
     }
+  }
+
+  /**
+   * Every job's state at once (the operator page): one recursive read of `dtle/` and the dtleJobList
+   * entries from the watch when current, else one recursive read of `dtleJobList/`, in parallel.
+   * Never throws: `failure` says why Consul could not be read (null states), and null states with
+   * no failure mean no Consul is configured.
+   */
+  async readAll(): Promise<{ states: Map<string, DtleState> | null; failure: string | null }> {
+    const consul = this.deps.consul;
+    if (consul === null) return { states: null, failure: null };
+    try {
+      const w = this.current();
+      const [{ entries }, listed] = await Promise.all([
+        consul.kvList(DTLE_STATE_ROOT, 'consul.kv.state.all'),
+        w ? Promise.resolve(w.entries) : consul.kvList(JOB_LIST_ROOT, 'consul.kv.joblist').then((r) => byJobName(r.entries)),
+      ]);
+      this.streak.succeeded();
+      const byJob = new Map<string, KvEntry[]>();
+      for (const e of entries) {
+        const slash = e.key.lastIndexOf('/');
+        if (slash <= DTLE_STATE_ROOT.length) continue;
+        const name = e.key.slice(DTLE_STATE_ROOT.length, slash);
+        const list = byJob.get(name);
+        if (list) list.push(e);
+        else byJob.set(name, [e]);
+      }
+      const states = new Map<string, DtleState>();
+      for (const name of new Set([...byJob.keys(), ...listed.keys()])) states.set(name, dtleStateOf(name, byJob.get(name) ?? [], listed.get(name) ?? null));
+      return { states, failure: null };
+    } catch (e) {
+      this.streak.failed(e);
+      return { states: null, failure: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  /**
+   * When the job's replication position (Gtid, binlog file/position) last moved, as far as this
+   * process has seen: the time a new ModifyIndex was first read (Consul keeps no times). `exact`
+   * is false while the index is the first one seen for the job: it moved at that time or before.
+   */
+  positionMoved(jobName: string, modifyIndex: number, nowMs = Date.now()): { atMs: number; exact: boolean } {
+    const seen = this.positions.get(jobName);
+    if (seen && seen.modifyIndex === modifyIndex) return { atMs: seen.atMs, exact: seen.exact };
+    const next = { modifyIndex, atMs: nowMs, exact: seen !== undefined };
+    this.positions.set(jobName, next);
+    return { atMs: next.atMs, exact: next.exact };
   }
 
   /** The job's dtleJobList entry: the watch's when current, else read now (throws ConsulError). */
@@ -260,6 +310,7 @@ export class DtleStateStore {
     await consul.kvDelete(jobListKey(jobName), 'consul.kv.joblist.delete');
     this.noteWritten(jobName, jobListKey(jobName), null);
     this.readings.delete(jobName);
+    this.positions.delete(jobName);
   }
 
   private requireConsul(): ConsulClient {

@@ -54,7 +54,7 @@ export function createServices(deps: ServiceDeps): Services {
     jobPause: new JobPause({ ...deps, reads: jobReads, pauseStore, dialect, dtleState }),
     dialect,
     runtime,
-    overview: new Overview({ nomad: deps.nomad, jobReads, runtime }),
+    overview: new Overview({ nomad: deps.nomad, jobReads, runtime, dtleState }),
     dtleState,
   };
 }

@@ -20,6 +20,7 @@ import { maskSecrets } from '../translate/mask';
 import { legacyListStub, nomadJobToLegacy, nomadSpecToLegacy } from '../translate/job';
 import { legacyJobOf, stateOf } from '../translate/toLegacy';
 import { allocJobView, type AllocJobView } from '../translate/alloc';
+import { dtleStateKey } from '../translate/identity';
 import { JobSpecCache, maskedJob, type CachedJob } from './jobCache';
 import { InFlight } from './inflight';
 import type { PauseStore, PausedEntry } from './pauseStore';
@@ -196,15 +197,18 @@ export class JobReads {
     return e && e.view && masked ? { view: e.view, masked } : undefined;
   }
 
-  /** GET /v1/jobs as objects (the operator page, --check): every dtle job as a 2.x list stub, passwords masked. */
-  async list(scope: Scope, prefix?: string): Promise<{ jobs: LegacyJobListStub[]; meta: QueryMeta }> {
+  /**
+   * GET /v1/jobs as objects (the operator page, --check): every dtle job as a 2.x list stub,
+   * passwords masked, with each job's dtle state key (its Nomad job Name) by ID.
+   */
+  async list(scope: Scope, prefix?: string): Promise<{ jobs: LegacyJobListStub[]; meta: QueryMeta; stateKeys: Map<string, string> }> {
     const [{ data: stubs, meta }, pausedIds, dtlePaused] = await Promise.all([
       this.deps.nomad.get('/v1/jobs', JobList, this.listCall(scope, {}, prefix)),
       this.pausedIds(scope),
       this.deps.dtleState.pausedNames(),
     ]);
     const { jobs } = await this.legacyList(stubs, pausedIds, dtlePaused, scope, prefix);
-    return { jobs, meta };
+    return { jobs, meta, stateKeys: new Map(stubs.map((s) => [s.ID, dtleStateKey(s)])) };
   }
 
   /**

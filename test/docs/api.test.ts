@@ -68,7 +68,7 @@ describe('docs/api.md covers every route', () => {
 
   it('the check finds a route whose section is missing', () => {
     const withoutUi = DOC.replace(/\/ui\//g, '/removed/');
-    expect(undocumentedRoutes(withoutUi, h.built.app)).toEqual(['/ui,/ui/']);
+    expect(undocumentedRoutes(withoutUi, h.built.app)).toEqual(['/ui,/ui/', String(/^\/ui\/job\/(.+)$/)]);
     const withoutValidate = DOC.replace(/\/v1\/validate\/job/g, '/v1/removed');
     expect(undocumentedRoutes(withoutValidate, h.built.app)).toEqual(['/v1/validate/job']);
   });

@@ -216,6 +216,25 @@ describeEachDtle('the real dtle driver', (agent) => {
       for (const e of terminated) expect(e.ExitCode).toBe(2);
     });
 
+    it('the operator page and the job\'s page show the real driver\'s error for the failing task', async () => {
+      await waitForEvent(agent.nomad, ID, 'dest', kafka ? /kafka: client has run out/ : refused(ports.dest));
+      const destError = kafka ? 'kafka: client has run out of available brokers to talk to (Is your cluster reachable?)' : `dial tcp 127.0.0.1:${ports.dest}: connect: connection refused`;
+      const unescape = (h: string) => h.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)));
+      const list = await get('/ui/?refresh=0');
+      expect(list.status).toBe(200);
+      const row = new RegExp(`<tr data-job="${ID}"[^>]*>(.*?)</tr>`).exec(list.text)?.[1] ?? '';
+      const destLi = /<li class="task health-[^"]*" data-task="Dest">(.*?)<\/li>/.exec(row)?.[1] ?? '';
+      expect(unescape(/<span class="error-text"[^>]*>([^<]*)<\/span>/.exec(destLi)?.[1] ?? '')).toBe(destError);
+      expect(list.text).not.toContain(CANARY);
+      const page = await get(`/ui/job/${encodeURIComponent(ID)}?refresh=0`);
+      expect(page.status).toBe(200);
+      expect(unescape(/<ul class="tasks" id="tasks">.*?data-task="Dest">.*?<span class="error-text"[^>]*>([^<]*)<\/span>/.exec(page.text)?.[1] ?? '')).toBe(destError);
+      // the timeline: the Terminated event with Nomad's own display text
+      const events = [...page.text.matchAll(/<tr class="event[^"]*"><td>.*?<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g)].map((m) => `${m[1]}: ${unescape(m[2] as string)}`);
+      expect(events).toContain(`Terminated: Exit Code: 2, Exit Message: ${JSON.stringify(destError)}`);
+      expect(page.text).not.toContain(CANARY);
+    });
+
     it('GET /v1/allocation/{ID}: the 2.x allocation with its job', async () => {
       const src = allocs.find((a) => a.TaskGroup === 'src') as (typeof allocs)[number];
       const res = await get(`/v1/allocation/${src.ID}`);
