@@ -8,7 +8,7 @@
  * Chromium is found as CHROMIUM_PATH, else `chromium` / `chromium-browser` on PATH. Without it the
  * test fails, unless UI_TEST_ALLOW_NO_BROWSER=1 says to skip it.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -20,25 +20,9 @@ import { NomadClient } from '../../src/nomad/client';
 import { ConsulClient } from '../../src/consul/client';
 import { SimConsul, SimNomad } from '@dtle-compat/sim';
 import { failTasks } from '../support/simFailure';
+import { findChromium } from '../support/chromium';
 
 const OUTPUT_DIR = path.resolve(__dirname, '..', '..', 'test-output');
-
-function findChromium(): string | null {
-  const given = process.env.CHROMIUM_PATH;
-  if (given) return given;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    for (const name of ['chromium', 'chromium-browser']) {
-      const file = path.join(dir, name);
-      try {
-        accessSync(file, constants.X_OK);
-        return file;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return null;
-}
 
 const executablePath = findChromium();
 const allowSkip = process.env.UI_TEST_ALLOW_NO_BROWSER === '1';

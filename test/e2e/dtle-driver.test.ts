@@ -8,6 +8,9 @@
  * Consul reads and writes, then ends at `dial tcp 127.0.0.1:<port>: connect: connection refused`,
  * and Nomad restarts it. Everything up to that point is the real driver's.
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
 import request from 'supertest';
 import type { LegacyAllocation, LegacyAllocListStub, LegacyJob, LegacyNode, LegacyNodeListStub } from '../../src/legacy/types';
 import { legacyFixture, sortedKeys, typesOf } from '../support/runtimeFixtures';
@@ -28,8 +31,10 @@ import {
   waitForEvent,
   type DeadEnds,
 } from './dtleHelpers';
+import { findChromium } from '../support/chromium';
 import { CANARY, nomadCall, record, startCompat, waitFor, type Compat } from './helpers';
 
+const OUTPUT_DIR = path.resolve(__dirname, '..', '..', 'test-output');
 const refused = (port: number) => new RegExp(`dial tcp 127\\.0\\.0\\.1:${port}: connect: connection refused`);
 
 
@@ -233,6 +238,22 @@ describeEachDtle('the real dtle driver', (agent) => {
       const events = [...page.text.matchAll(/<tr class="event[^"]*"><td>.*?<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g)].map((m) => `${m[1]}: ${unescape(m[2] as string)}`);
       expect(events).toContain(`Terminated: Exit Code: 2, Exit Message: ${JSON.stringify(destError)}`);
       expect(page.text).not.toContain(CANARY);
+      // where chromium is installed: screenshots of both pages as served (test-output/ui-real-dtle-*.png)
+      const executablePath = findChromium();
+      if (executablePath) {
+        const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+        try {
+          const tab = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+          mkdirSync(OUTPUT_DIR, { recursive: true });
+          await tab.setContent(list.text);
+          expect(await tab.textContent(`tr[data-job="${ID}"] li[data-task="Dest"] .error-text`)).toBe(destError);
+          await tab.screenshot({ path: path.join(OUTPUT_DIR, `ui-real-dtle-${tag}-${kafka ? 'kafka' : 'mysql'}.png`), fullPage: true });
+          await tab.setContent(page.text);
+          await tab.screenshot({ path: path.join(OUTPUT_DIR, `ui-real-dtle-${tag}-${kafka ? 'kafka' : 'mysql'}-job.png`), fullPage: true });
+        } finally {
+          await browser.close();
+        }
+      }
     });
 
     it('GET /v1/allocation/{ID}: the 2.x allocation with its job', async () => {
