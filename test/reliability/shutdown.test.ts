@@ -17,16 +17,20 @@ it('after shutdown() resolves, Nomad receives no more calls', async () => {
     config: Object.freeze({ ...loadConfig({ env: {} }), consul: '', api_addr: '127.0.0.1:0', nomad_addr: url, shutdown_timeout_ms: 2000 }),
     logger: createLogger({ silent: true }),
   });
-  // the watch has listed the jobs and is fetching them
-  for (let i = 0; i < 100 && !sim.calls.some((c) => c.path.startsWith('/v1/job/')); i++) await new Promise((r) => setTimeout(r, 50));
-  expect(sim.calls.some((c) => c.path.startsWith('/v1/job/'))).toBe(true);
-  await service.shutdown();
-  // requests already on the wire when the sockets closed may still be read by the simulator (seen
-  // under load); a fan-out that went on would keep calling for seconds (200 jobs, 16 at a time, 300 ms each)
-  await new Promise((r) => setTimeout(r, 250));
-  const atShutdown = sim.calls.length;
-  await new Promise((r) => setTimeout(r, 1500));
-  expect(sim.calls.slice(atShutdown)).toEqual([]);
-  sim.faults.delayMs = 0;
-  await sim.close();
+  try {
+    // the watch has listed the jobs and is fetching them
+    for (let i = 0; i < 100 && !sim.calls.some((c) => c.path.startsWith('/v1/job/')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(sim.calls.some((c) => c.path.startsWith('/v1/job/'))).toBe(true);
+    await service.shutdown();
+    // requests already on the wire when the sockets closed may still be read by the simulator (seen
+    // under load); a fan-out that went on would keep calling for seconds (200 jobs, 16 at a time, 300 ms each)
+    await new Promise((r) => setTimeout(r, 250));
+    const atShutdown = sim.calls.length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sim.calls.slice(atShutdown)).toEqual([]);
+  } finally {
+    await service.shutdown();
+    sim.faults.delayMs = 0;
+    await sim.close();
+  }
 });
