@@ -15,3 +15,4 @@ export { SimConsul, type SimConsulOptions } from './consul';
 export { DtleStore, LIBKV_FLAGS, type ReplicationOptions } from './dtle/store';
 export type { DatabaseState } from './nomad/databases';
 export type { DtleHooks, DtleStage, DtleTaskInfo, TaskStatistics } from './nomad/dtle';
+export { taskEvent } from './nomad/shapes';

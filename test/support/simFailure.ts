@@ -7,41 +7,10 @@
  * restart history without waiting out Nomad's restart delays; `new SimNomad({ databases: {
  * 'host:3306': 'refused' } })` makes the real sequence by itself.
  */
-import type { SimNomad } from '@dtle-compat/sim';
-import { int64 } from '../../src/legacy/int64';
+import { taskEvent, type SimNomad } from '@dtle-compat/sim';
 
 type SimTaskState = Parameters<SimNomad['state']['clientUpdate']>[1][string];
 type SimTaskEvent = NonNullable<SimTaskState['Events']>[number];
-
-function event(type: string, timeNs: bigint, over: Partial<SimTaskEvent>): SimTaskEvent {
-  return {
-    Type: type,
-    Time: int64(timeNs),
-    Message: '',
-    DisplayMessage: '',
-    Details: {},
-    FailsTask: false,
-    RestartReason: '',
-    SetupError: '',
-    DriverError: '',
-    ExitCode: 0,
-    Signal: 0,
-    KillTimeout: 0,
-    KillError: '',
-    KillReason: '',
-    StartDelay: 0,
-    DownloadError: '',
-    ValidationError: '',
-    DiskLimit: 0,
-    FailedSibling: '',
-    VaultError: '',
-    TaskSignalReason: '',
-    TaskSignal: '',
-    DriverMessage: '',
-    GenericSource: '',
-    ...over,
-  };
-}
 
 /** The group's tasks of the job exit with `message` (restarts times), then wait to restart, or have failed for good. */
 export function failTasks(sim: SimNomad, jobId: string, group: string, message: string, end: 'restarting' | 'failed', restarts = 2): void {
@@ -49,15 +18,15 @@ export function failTasks(sim: SimNomad, jobId: string, group: string, message: 
   const events: SimTaskEvent[] = [];
   for (let i = 0; i <= restarts; i++) {
     const t = t0 + BigInt(i) * 17_000_000_000n;
-    if (i > 0) events.push(event('Started', t, { DisplayMessage: 'Task started by client' }));
-    events.push(event('Terminated', t + 25_000_000n, { ExitCode: 2, Message: message, DisplayMessage: `Exit Code: 2, Exit Message: ${JSON.stringify(message)}` }));
+    if (i > 0) events.push(taskEvent('Started', t, { DisplayMessage: 'Task started by client' }));
+    events.push(taskEvent('Terminated', t + 25_000_000n, { ExitCode: 2, Message: message, DisplayMessage: `Exit Code: 2, Exit Message: ${JSON.stringify(message)}` }));
     if (i < restarts || end === 'restarting') {
-      events.push(event('Restarting', t + 26_000_000n, { RestartReason: 'Restart within policy', StartDelay: 16_674_851_963, DisplayMessage: 'Task restarting in 16.674851963s' }));
+      events.push(taskEvent('Restarting', t + 26_000_000n, { RestartReason: 'Restart within policy', StartDelay: 16_674_851_963, DisplayMessage: 'Task restarting in 16.674851963s' }));
     }
   }
   if (end === 'failed') {
     const reason = 'Exceeded allowed attempts 2 in interval 30m0s and mode is "fail"';
-    events.push(event('Not Restarting', t0 + BigInt(restarts + 1) * 17_000_000_000n, { FailsTask: true, RestartReason: reason, DisplayMessage: reason }));
+    events.push(taskEvent('Not Restarting', t0 + BigInt(restarts + 1) * 17_000_000_000n, { FailsTask: true, RestartReason: reason, DisplayMessage: reason }));
   }
   for (const rec of [...sim.state.allocs.values()]) {
     const a = rec.alloc;
