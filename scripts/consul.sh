@@ -102,19 +102,7 @@ ensure_consul() {
 }
 
 consul_path() {
-  local onpath bin
-  if onpath="$(command -v consul 2>/dev/null)" && consul_version_ok "$onpath"; then
-    log "using consul from PATH: $onpath"
-    realpath "$onpath"
-    return 0
-  fi
-  bin="$CACHE_DIR/consul-$CONSUL_VERSION/consul"
-  if [ -x "$bin" ] && consul_version_ok "$bin"; then
-    log "using cached $bin"
-  else
-    with_lock "$CACHE_DIR/.consul-$CONSUL_VERSION.lock" ensure_consul "$bin"
-  fi
-  realpath "$bin"
+  binary_path consul consul_version_ok "$CACHE_DIR/consul-$CONSUL_VERSION/consul" "$CACHE_DIR/.consul-$CONSUL_VERSION.lock" ensure_consul
 }
 
 case "${1:-}" in

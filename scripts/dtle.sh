@@ -238,16 +238,11 @@ check_version() {
 }
 
 dtle_path() {
-  local version="${1:-$DEFAULT_VERSION}" bin
+  local version="${1:-$DEFAULT_VERSION}"
   version="${version#v}"
   check_version "$version"
-  bin="$CACHE_DIR/dtle-$version/dtle"
-  if dtle_ok "$bin"; then
-    log "using cached $bin"
-  else
-    with_lock "$CACHE_DIR/.dtle-$version.lock" ensure_dtle "$bin" "$version"
-  fi
-  realpath "$bin"
+  # a plugin is never taken from PATH: Nomad loads it from its plugin_dir
+  binary_path "" dtle_ok "$CACHE_DIR/dtle-$version/dtle" "$CACHE_DIR/.dtle-$version.lock" ensure_dtle "$version"
 }
 
 dtle_source() {

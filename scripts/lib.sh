@@ -137,5 +137,24 @@ with_lock() {
   fi
 }
 
+# Prints the path of a usable binary: `$2` from PATH when `$1` names one (its check `$3` accepting it),
+# else the cached `$4` when the check accepts it, else `$4` built by `$6 $4 ${@:7}` holding lock `$5`.
+#   binary_path NAME_ON_PATH|"" CHECK CACHED_BIN LOCKFILE ENSURE [ENSURE_ARGS...]
+binary_path() {
+  local name="$1" check="$2" bin="$3" lock="$4" ensure="$5" onpath
+  shift 5
+  if [ -n "$name" ] && onpath="$(command -v "$name" 2>/dev/null)" && "$check" "$onpath"; then
+    log "using $name from PATH: $onpath"
+    realpath "$onpath"
+    return 0
+  fi
+  if [ -x "$bin" ] && "$check" "$bin"; then
+    log "using cached $bin"
+  else
+    with_lock "$lock" "$ensure" "$bin" "$@"
+  fi
+  realpath "$bin"
+}
+
 # Seconds since $1 (a `date +%s`).
 elapsed() { echo "$(($(date +%s) - $1))"; }

@@ -164,19 +164,7 @@ build_nomad() {
 }
 
 nomad_path() {
-  local onpath bin
-  if onpath="$(command -v nomad 2>/dev/null)" && nomad_version_ok "$onpath"; then
-    log "using nomad from PATH: $onpath"
-    realpath "$onpath"
-    return 0
-  fi
-  bin="$(nomad_cache_dir)/nomad"
-  if [ -x "$bin" ] && nomad_version_ok "$bin"; then
-    log "using cached $bin"
-  else
-    with_lock "$CACHE_DIR/.nomad-$NOMAD_VERSION.lock" ensure_nomad "$bin"
-  fi
-  realpath "$bin"
+  binary_path nomad nomad_version_ok "$(nomad_cache_dir)/nomad" "$CACHE_DIR/.nomad-$NOMAD_VERSION.lock" ensure_nomad
 }
 
 # Builds the cached binary $1 unless another process built it while we were
