@@ -85,14 +85,16 @@ describeEachDtle('job identity', (agent) => {
       });
 
       it('and in the src-only layout a dest task connects to the other job\'s database: it reads its connection from dtle/<Name>/Config, which the last src to start wrote', async () => {
-        const config = JSON.parse(await consulValue(`dtle/${name}/Config`)) as { SrcConnectionConfig: { Port: number } };
+        // a src of the Name has started and written its config (the tasks start in any order)
+        const text = await waitFor(`dtle/${name}/Config`, async () => (await consulValue(`dtle/${name}/Config`)) || undefined, 60_000);
+        const config = JSON.parse(text) as { SrcConnectionConfig: { Port: number } };
         expect([portsA.src, portsB.src]).toContain(config.SrcConnectionConfig.Port);
         const destOnly = nomadDtleJob(c, name, agent.version, await deadEnds());
         await registerInNomad(agent.nomad, { ...destOnly, TaskGroups: destOnly.TaskGroups.filter((g) => g.Name === 'dest') });
         const theirs = new RegExp(`dial tcp 127\\.0\\.0\\.1:(${portsA.dest}|${portsB.dest}): connect: connection refused`);
         const seen = await waitForEvent(agent.nomad, c, 'dest', theirs, 60_000);
         expect(seen).toMatch(theirs);
-      }, 90_000);
+      }, 150_000);
     }
   });
 
