@@ -206,7 +206,7 @@ export class AgentServer {
     if (out.stream && req) {
       res.sendDate = false;
       res.removeHeader('transfer-encoding');
-      res.writeHead(out.status, { ...headers, Connection: 'close' });
+      res.writeHead(out.status, { Connection: 'close', ...headers });
       res.flushHeaders();
       let ended = false;
       out.stream({

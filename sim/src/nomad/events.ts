@@ -188,6 +188,11 @@ export class EventBroker {
     return this.frames[0]?.index ?? 0;
   }
 
+  /** How many subscriptions are open. */
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
   /** The frames as buffered (tests). */
   buffered(): readonly Frame[] {
     return this.frames;

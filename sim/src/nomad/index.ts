@@ -165,6 +165,17 @@ export class SimNomad extends SimAgent {
     this.replicating.unref();
   }
 
+  /**
+   * The agent restarts as a dev agent does (no data dir): its state is gone, the raft index starts
+   * again from 0 (lower than every index a client saw), the nodes register with new IDs, the event
+   * buffer is empty; every open connection (blocking queries, event streams) is dropped. The
+   * server keeps listening on its port.
+   */
+  restart(): void {
+    this.state.restart();
+    this.http.server.closeAllConnections();
+  }
+
   /** Stops the server: pending blocking queries end, open connections close. */
   close(): Promise<void> {
     if (this.replicating) clearInterval(this.replicating);

@@ -146,19 +146,41 @@ export class SimState implements ClientSink {
   constructor(
     readonly region: string,
     readonly datacenter: string,
-    nodeSpecs: NodeSpec[],
+    private readonly nodeSpecs: NodeSpec[],
     opts: SimStateOptions,
   ) {
     this.clock = opts.clock;
     this.client = new SimClient(this, opts.clock, opts.drivers);
     this.events = new EventBroker(opts.eventBufferSize ?? 100);
-    for (const spec of nodeSpecs) {
+    this.registerNodes();
+  }
+
+  private registerNodes(): void {
+    for (const spec of this.nodeSpecs) {
       const idx = this.bump('NodeRegistration', 'nodes');
       const node = buildNode(spec, idx, nowNanos());
       this.nodes.push(node);
       this.changed({ table: 'nodes', key: node.ID, after: node, before: null });
     }
     this.nodes.sort(byId);
+  }
+
+  /**
+   * A dev agent's restart (its state lives in memory only): every job, allocation, evaluation,
+   * deployment and variable is gone, the raft index starts again from 0 as the nodes register anew
+   * (new IDs), the event buffer is empty and every event stream ends.
+   */
+  restart(): void {
+    this.commit();
+    this.apply = null;
+    this.client.close();
+    this.events.reset();
+    for (const t of [this.allocs, this.evals, this.deployments, this.jobs, this.vars, this.listCache, this.tableIndex]) t.clear();
+    this.watched.clear();
+    this.nodes.length = 0;
+    this.index = 0;
+    this.registerNodes();
+    this.commit();
   }
 
   /* ------------------------------------------------------------ indexes and change feed */
