@@ -262,7 +262,8 @@ export class NomadApi {
     const heartbeatMs = this.ctx.eventHeartbeatMs;
     return {
       status: 200,
-      headers: { 'Cache-Control': 'no-cache', 'Content-Type': 'application/json' },
+      // what the handler and the compress handler had set when the connection was hijacked
+      headers: { 'Cache-Control': 'no-cache', 'Content-Type': 'application/json', Vary: 'Accept-Encoding' },
       stream: (sink) => {
         if (refused || sink.signal.aborted) {
           sink.end();

@@ -710,6 +710,7 @@ export class SimState implements ClientSink {
       const states = this.client.kill(a.ID, t0) ?? killedStates(a, t0);
       const cs = clientStatusOf(states);
       this.putAlloc({ ...a, ClientStatus: cs.status, ClientDescription: cs.description, TaskStates: states, ModifyIndex: clientIdx, ModifyTime: int64(t0) });
+      this.nodeAllocUpdate(a.NodeID, clientIdx);
     }
     const failedAtStart: Allocation[] = [];
     for (const a of placed) {
@@ -753,6 +754,7 @@ export class SimState implements ClientSink {
     this.putAlloc(next);
     this.client.update(next);
     if (health) this.deploymentHealth(next, health.healthy, idx, t);
+    this.nodeAllocUpdate(next.NodeID, idx);
     return next;
   }
 
@@ -769,9 +771,12 @@ export class SimState implements ClientSink {
   }
 
   /**
-   * The deployment watcher, after the client's update: a deployment with an unhealthy allocation
-   * fails, one whose groups are all healthy succeeds and marks its job version stable, each in an
-   * apply of its own (DeploymentStatusUpdate).
+   * The deployment watcher, after the client's update. A deployment with an unhealthy allocation
+   * fails (an apply of its own, DeploymentStatusUpdate). One whose groups are all healthy is marked
+   * successful with its job version stable by a plan (PlanResult), as in Nomad 1.11.3, where the
+   * watcher makes an evaluation (`deployment-watcher`) whose plan does it; the simulator keeps no
+   * such evaluation (its evaluation lists stay as they were), so the Evaluation events of it
+   * (AllocationUpdateDesiredStatus, PlanResult, EvaluationUpdated) are not in its stream.
    */
   private watchDeployments(): void {
     const ids = [...this.watched];
@@ -782,21 +787,32 @@ export class SimState implements ClientSink {
       const groups = Object.values(d.TaskGroups);
       const failed = groups.some((g) => g.UnhealthyAllocs > 0);
       if (!failed && !groups.every((g) => g.HealthyAllocs >= g.DesiredTotal)) continue;
-      const idx = this.bump('DeploymentStatusUpdate', 'deployment');
-      const t = nowNanos();
       if (failed) {
-        this.deployments.set(id, { ...d, Status: 'failed', StatusDescription: 'Failed due to unhealthy allocations', ModifyIndex: idx, ModifyTime: int64(t) });
+        const idx = this.bump('DeploymentStatusUpdate', 'deployment');
+        this.deployments.set(id, { ...d, Status: 'failed', StatusDescription: 'Failed due to unhealthy allocations', ModifyIndex: idx, ModifyTime: int64(nowNanos()) });
         continue;
       }
-      this.deployments.set(id, { ...d, Status: 'successful', StatusDescription: 'Deployment completed successfully', ModifyIndex: idx, ModifyTime: int64(t) });
       const r = this.jobs.get(jobKey(d.Namespace, d.JobID));
-      if (r && r.job.Version === d.JobVersion) {
+      if (!r) continue;
+      const idx = this.bump('PlanResult', 'deployment');
+      this.deployments.set(id, { ...d, Status: 'successful', StatusDescription: 'Deployment completed successfully', ModifyIndex: idx, ModifyTime: int64(nowNanos()) });
+      if (r.job.Version === d.JobVersion) {
         const stable = { ...r.job, Stable: true, ModifyIndex: idx };
         this.setJob(r, stable);
         if (r.versions[0]?.Version === stable.Version) r.versions[0] = stable;
         this.touch(idx, 'jobs', 'job_version');
       }
     }
+  }
+
+  /** The client's update of an allocation sets its node's LastAllocUpdateIndex (a change of the node, its ModifyIndex kept). */
+  private nodeAllocUpdate(nodeId: string, idx: number): void {
+    const i = this.nodes.findIndex((n) => n.ID === nodeId);
+    const n = this.nodes[i];
+    if (!n || n.LastAllocUpdateIndex === idx) return;
+    const next = { ...n, LastAllocUpdateIndex: idx };
+    this.nodes[i] = next;
+    this.changed({ table: 'nodes', key: next.ID, after: next, before: null });
   }
 
   /* ------------------------------------------------------------ rescheduling */

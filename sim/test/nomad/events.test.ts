@@ -9,8 +9,13 @@ import { EventStreamReader, type StreamEvent, type StreamFrame } from './eventSt
 
 const STREAM = '/v1/event/stream';
 
-/** Topic/Type of each event of a frame, with the frame's index. */
-const summary = (f: StreamFrame): string => `${f.Index} ${f.Events.map((e) => `${e.Topic}/${e.Type}`).join(' ')}`;
+/** Topic/Type of each event of a frame (sorted: the order within a frame is memdb's order of writes, no contract), with the frame's index. */
+const summary = (f: StreamFrame): string => `${f.Index} ${f.Events.map((e) => `${e.Topic}/${e.Type}`).sort().join(' ')}`;
+
+/** A deployment that succeeded: a registration's last event. */
+const deploymentDone = (e: StreamEvent): boolean => e.Topic === 'Deployment' && (e.Payload.Deployment as { Status?: string }).Status === 'successful';
+/** A job marked stable (its deployment succeeded). */
+const stableJob = (e: StreamEvent): boolean => e.Topic === 'Job' && (e.Payload.Job as { Stable?: boolean }).Stable === true;
 
 async function withSim<T>(opts: Parameters<typeof startSim>[0], f: (c: SimClient) => Promise<T>): Promise<T> {
   const c = await startSim(opts);
@@ -33,7 +38,7 @@ describe('framing', () => {
       try {
         expect(r.status).toBe(200);
         // the header block a hijacked Go connection writes: Connection, then the handler's headers sorted
-        expect(r.rawHeaders).toEqual(['Connection', 'close', 'Cache-Control', 'no-cache', 'Content-Type', 'application/json']);
+        expect(r.rawHeaders).toEqual(['Connection', 'close', 'Cache-Control', 'no-cache', 'Content-Type', 'application/json', 'Vary', 'Accept-Encoding']);
         await r.until('the registration, its plan, evaluation and client update', (x) => x.frames().length >= 5);
         const lines = r.lines();
         expect(lines[0]).toBe('{}');
@@ -73,14 +78,21 @@ describe('which writes give which frames', () => {
       const r = await open(c, `?index=${n}`);
       try {
         await r.until('six frames', (x) => x.frames().length >= 6);
+        // the sequence Nomad 1.11.3 gives, but that its client reports pending, running, then healthy
+        // (three AllocationUpdated frames where the simulator's one update says all), and that its
+        // deployment watcher's evaluation has events of its own (before, in and after the last plan)
         expect(r.frames().slice(0, 6).map(summary)).toEqual([
           `${n} Job/JobRegistered`,
           `${n} Evaluation/JobRegistered`,
-          `${n + 1} Deployment/PlanResult Allocation/PlanResult Allocation/PlanResult Evaluation/PlanResult Job/PlanResult`,
+          `${n + 1} Allocation/PlanResult Allocation/PlanResult Deployment/PlanResult Evaluation/PlanResult Job/PlanResult`,
           `${n + 2} Evaluation/EvaluationUpdated`,
-          `${n + 3} Allocation/AllocationUpdated Allocation/AllocationUpdated Deployment/AllocationUpdated`,
-          `${n + 4} Deployment/DeploymentStatusUpdate Job/DeploymentStatusUpdate`,
+          // the client's update also sets the node's LastAllocUpdateIndex
+          `${n + 3} Allocation/AllocationUpdated Allocation/AllocationUpdated Deployment/AllocationUpdated Node/AllocationUpdated`,
+          // the deployment watcher's plan: the deployment successful, the job version stable
+          `${n + 4} Deployment/PlanResult Job/PlanResult`,
         ]);
+        expect(r.frames()[5]?.Events.some(deploymentDone)).toBe(true);
+        expect(r.frames()[5]?.Events.some(stableJob)).toBe(true);
         const [job, ev, plan] = r.frames();
         expect(job?.Events[0]?.Key).toBe('flow-1');
         expect((job?.Events[0]?.Payload.Job as { Status: string }).Status).toBe('pending');
@@ -140,7 +152,7 @@ describe('payloads', () => {
       c.sim.registerJob(dtleJob('payload-1'));
       const r = await open(c, '?index=0');
       try {
-        await r.until('the deployment watcher', (x) => x.events().some((e) => e.Type === 'DeploymentStatusUpdate'));
+        await r.until('the deployment watcher', (x) => x.events().some(deploymentDone));
         await sleep(50);
         // the last event of each object is its current state
         const last = new Map<string, StreamEvent>();
@@ -231,9 +243,9 @@ describe('filters', () => {
       c.sim.registerJob(dtleJob('filter-b'));
       await sleep(20);
       const allocA = c.sim.state.allocsOfJob(c.sim.state.job('default', 'filter-a')!)[0]!.ID;
-      const jobs = await keys(c, '&topic=Job', (r) => r.events().filter((e) => e.Type === 'DeploymentStatusUpdate').length >= 2);
+      const jobs = await keys(c, '&topic=Job', (r) => r.events().filter(stableJob).length >= 2);
       expect(new Set(jobs)).toEqual(new Set(['Job:filter-a', 'Job:filter-b']));
-      const a = await keys(c, '&topic=Job:filter-a', (r) => r.events().some((e) => e.Type === 'DeploymentStatusUpdate'));
+      const a = await keys(c, '&topic=Job:filter-a', (r) => r.events().some(stableJob));
       expect(new Set(a)).toEqual(new Set(['Job:filter-a']));
       // an allocation's FilterKeys hold its JobID: Allocation:<job> is the job's allocations
       const allocs = await keys(c, '&topic=Allocation:filter-a', (r) => r.events().some((e) => e.Type === 'AllocationUpdated'));
@@ -244,7 +256,7 @@ describe('filters', () => {
       // another namespace: the namespaced events are left out, the nodes' (no namespace) stay
       const other = await keys(c, '&namespace=elsewhere', (r) => r.events().length >= 1);
       expect(other.every((k) => k.startsWith('Node:'))).toBe(true);
-      const star = await keys(c, '&namespace=*&topic=Job', (r) => r.events().filter((e) => e.Type === 'DeploymentStatusUpdate').length >= 2);
+      const star = await keys(c, '&namespace=*&topic=Job', (r) => r.events().filter(stableJob).length >= 2);
       expect(new Set(star)).toEqual(new Set(['Job:filter-a', 'Job:filter-b']));
     }));
 
@@ -253,7 +265,7 @@ describe('filters', () => {
       c.sim.registerJob(dtleJob('quirk-a'));
       c.sim.registerJob(dtleJob('quirk-b'));
       await sleep(20);
-      const lone = await keys(c, '&topic=Job:*&topic=Job:quirk-a', (r) => r.events().some((e) => e.Type === 'DeploymentStatusUpdate'));
+      const lone = await keys(c, '&topic=Job:*&topic=Job:quirk-a', (r) => r.events().some(stableJob));
       expect(new Set(lone)).toEqual(new Set(['Job:quirk-a']));
       const allocA = c.sim.state.allocsOfJob(c.sim.state.job('default', 'quirk-a')!)[0]!.ID;
       const r = await open(c, `?index=0&topic=Allocation:${allocA}&topic=Allocation:quirk-a`);
