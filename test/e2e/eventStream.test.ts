@@ -248,12 +248,16 @@ describe('where a subscription starts, heartbeats, refusals', () => {
     }
   }, 50_000);
 
+  /** each side's stream from its purge's index */
+  const purged = new Map<string, EventStreamReader>();
+
   it('a purge: the job deleted (Deleted true) and the deregistration evaluation, two frames at its index', async () => {
     for (const s of sides) {
       const reply = await nomadCall(s.url, 'DELETE', `/v1/job/${JOB}?purge=true`);
       expect(reply.status).toBe(200);
       const { Index: index, EvalID: evalId } = reply.json as { Index: number; EvalID: string };
       const r = await open(s.url, `?index=${index}${jobTopics}`);
+      purged.set(s.name, r);
       await r.until(`the purge's frames on ${s.name}`, (x) => x.frames().length >= 2);
       const [job, ev] = r.frames();
       expect([job?.Index, job?.Events.map((e) => `${e.Topic}/${e.Type}/${e.Key}`)]).toEqual([index, [`Job/JobDeregistered/${JOB}`]]);
@@ -261,5 +265,15 @@ describe('where a subscription starts, heartbeats, refusals', () => {
       expect(job?.Events[0]?.Payload.Deleted).toBe(true);
       expect([ev?.Index, ev?.Events.map((e) => `${e.Topic}/${e.Type}/${e.Key}`)]).toEqual([index, [`Evaluation/JobDeregistered/${evalId}`]]);
     }
+  });
+
+  // the simulator's purge removes the job's allocations, evaluations and deployments at once
+  // (as Nomad's GC would later, which publishes nothing); the real agent's scheduler first stops
+  // the allocations of the purged job, and its client reports them complete
+  it.failing('after a purge, the allocations stop with the same events as on the real agent', async () => {
+    const [s, r] = [purged.get('sim'), purged.get('real')];
+    if (!s || !r) throw new Error('the purge test did not run');
+    await r.until('the allocations stopped on the real agent', (x) => x.events().filter((e) => e.Topic === 'Allocation' && e.Type === 'AllocationUpdated').length >= 2, 20_000);
+    expect(pairs(s.frames())).toEqual(pairs(r.frames()));
   });
 });
