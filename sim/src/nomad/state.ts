@@ -476,10 +476,14 @@ export class SimState implements ClientSink {
       : null;
     // fsm.applyDeregisterJob: the job's transaction, then its evaluation's, at one index (two frames)
     if (purge) {
+      // the job goes with its allocations (their deletion publishes nothing); the scheduler then
+      // completes the evaluation with nothing to do, in an apply of its own
       this.removeJob(r, idx);
       this.commit();
       if (ev) {
-        this.evals.set(ev.ID, { ...ev, Status: 'complete', ModifyIndex: idx, ModifyTime: int64(now), SnapshotIndex: idx });
+        this.evals.set(ev.ID, ev);
+        const done = this.bump('EvaluationUpdated', 'evals');
+        this.evals.set(ev.ID, { ...ev, Status: 'complete', ModifyIndex: done, ModifyTime: int64(nowNanos()), SnapshotIndex: idx, PlanAnnotations: { DesiredTGUpdates: {}, PreemptedAllocs: null } });
       }
     } else {
       const stopped: Job = { ...r.job, Stop: true, Version: r.job.Version + 1, Stable: false, SubmitTime: int64(now), ModifyIndex: idx, JobModifyIndex: idx };

@@ -125,6 +125,11 @@ describe('which writes give which frames', () => {
         expect((stopped.Payload.Job as { Stop: boolean }).Stop).toBe(true);
         const purged = frames.filter((f) => f.Index === purge.Index);
         expect(purged.map(summary)).toEqual([`${purge.Index} Job/JobDeregistered`, `${purge.Index} Evaluation/JobDeregistered`]);
+        // the evaluation is pending in the deregistration's frame and completes in the next apply
+        expect((purged[1]?.Events[0]?.Payload.Evaluation as { Status: string }).Status).toBe('pending');
+        const done = frames.find((f) => f.Index === purge.Index + 1);
+        expect(done && summary(done)).toBe(`${purge.Index + 1} Evaluation/EvaluationUpdated`);
+        expect((done?.Events[0]?.Payload.Evaluation as { Status: string }).Status).toBe('complete');
         const deleted = purged[0]?.Events[0] as StreamEvent;
         expect(deleted.Key).toBe('purge-1');
         expect(Object.keys(deleted.Payload)).toEqual(['Job', 'Deleted']);
