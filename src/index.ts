@@ -65,7 +65,7 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
 
   // keep readiness fresh: poll the leader in the background
   const poll = setInterval(() => {
-    nomad.get('/v1/status/leader', StringValue, { op: 'status.leader' }).catch(() => undefined);
+    nomad.get('/v1/status/leader', StringValue, { op: 'status.leader', local: false }).catch(() => undefined);
   }, config.ready_poll_interval_ms);
   poll.unref();
 
@@ -80,6 +80,8 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
     draining = true;
     clearInterval(poll);
     for (const stop of stopWatches) stop();
+    // blocking queries held by the replica answer now with what it has
+    services.replica?.stop();
     closing = new Promise<void>((resolve) => {
       const force = setTimeout(() => server.closeAllConnections(), config.shutdown_timeout_ms);
       force.unref();
