@@ -393,7 +393,7 @@ export class NomadClient {
       // the text is only for the reason
     }
     res.data.destroy();
-    return { status: res.status, text: this.scrubTokens(Buffer.concat(chunks).toString('utf8').trim() || `status ${res.status}`, token) };
+    return { status: res.status, text: this.scrubTokens(Buffer.concat(chunks).toString('utf8').trim(), token) };
   }
 
   /** Ends every call in flight or queued for a socket, refuses new ones, closes the connections. */

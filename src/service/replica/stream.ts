@@ -183,9 +183,9 @@ function refusal(status: number, text: string): StreamDown {
 export function describeDown(why: StreamDown): string {
   switch (why.kind) {
     case 'refused':
-      return `refused (${why.status} ${why.reason}): the token needs read-job in the namespace and node:read`;
+      return `refused (Nomad answered ${why.status}${why.reason ? `: ${why.reason}` : ''}): the token needs read-job in the namespace and node:read`;
     case 'unavailable':
-      return `not available (${why.status} ${why.reason}): a Nomad without the event stream, or with its event broker off`;
+      return `not available (Nomad answered ${why.status}${why.reason ? `: ${why.reason}` : ''}): a Nomad without the event stream, or with its event broker off`;
     case 'closed-before-subscribing':
       return 'closed before its first line: the token lacks read-job in the namespace or node:read, or the event broker is off';
     case 'silent':
