@@ -17,6 +17,11 @@ export class SortedTable<V> extends Map<string, V> {
     return super.delete(key);
   }
 
+  override clear(): void {
+    this.sortedKeys = null;
+    super.clear();
+  }
+
   /** The keys in order (go-memdb's radix tree order: byte order). */
   keysInOrder(): readonly string[] {
     this.sortedKeys ??= [...this.keys()].sort();

@@ -53,7 +53,7 @@ export interface SimRequest {
   abort: AbortSignal;
 }
 
-/** An answer: plain text, a JSON value, JSON text already written, or no body. */
+/** An answer: plain text, a JSON value, JSON text already written, a stream, or no body. */
 export interface SimAnswer {
   status: number;
   /** JSON value (written by stringifyLegacy), or already written JSON text */
@@ -61,6 +61,21 @@ export interface SimAnswer {
   jsonText?: string;
   text?: string;
   headers?: Record<string, string>;
+  /**
+   * A streamed body, as a Go handler writes one on a hijacked connection: the status line and
+   * `headers` (no Date, `Connection: close`, no chunked encoding), then whatever `start` writes,
+   * until it ends the stream or the caller goes (the sink's signal aborts).
+   */
+  stream?: (sink: SimStream) => void;
+}
+
+/** Where a streamed answer writes. */
+export interface SimStream {
+  write(text: string): void;
+  /** ends the body: the connection closes */
+  end(): void;
+  /** aborted when the caller goes away (or the agent drops its connections) */
+  signal: AbortSignal;
 }
 
 /** An error the agent answers with a status and a plain-text body. */
@@ -188,6 +203,25 @@ export class AgentServer {
 
   private write(res: http.ServerResponse, out: SimAnswer, req?: SimRequest): void {
     const headers: Record<string, string> = { ...(out.headers ?? {}) };
+    if (out.stream && req) {
+      res.sendDate = false;
+      res.removeHeader('transfer-encoding');
+      res.writeHead(out.status, { Connection: 'close', ...headers });
+      res.flushHeaders();
+      let ended = false;
+      out.stream({
+        write: (text) => {
+          if (!ended && !res.destroyed) res.write(text);
+        },
+        end: () => {
+          if (ended) return;
+          ended = true;
+          if (!res.destroyed) res.end();
+        },
+        signal: req.abort,
+      });
+      return;
+    }
     if (out.text !== undefined) {
       headers['Content-Type'] = PLAIN;
       res.writeHead(out.status, headers);

@@ -18,6 +18,8 @@ export interface ServerContext {
   aclToken: string | undefined;
   tokenAccessor: string;
   blockingMaxWaitMs: number;
+  /** the event stream's heartbeat interval, ms (Nomad 1.11.3: 30 s) */
+  eventHeartbeatMs: number;
   member: AgentMember;
   leaderAddr: string;
   agentNode: { name: string; address: string };
@@ -60,6 +62,14 @@ function checkUuid(id: string, prefix: string): void {
 function checkUuidPrefix(idPrefix: string, prefix: string): void {
   const bad = uuidIndexError(idPrefix, true);
   if (bad !== null) throw err(500, prefix + bad);
+}
+
+/** Go's strconv.Atoi: the integer, or the error's text. */
+function goAtoi(s: string): number | string {
+  if (!/^[+-]?\d+$/.test(s)) return `strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`;
+  const n = BigInt(s);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) return `strconv.Atoi: parsing ${JSON.stringify(s)}: value out of range`;
+  return Number(n);
 }
 
 function boolParam(req: Req, name: string): boolean | null {
@@ -174,6 +184,7 @@ export class NomadApi {
     ['/v1/regions', { methods: GET, run: (req: Req) => this.status(req, [this.ctx.state.region]) }],
     ['/v1/vars', { methods: GET, run: (req: Req) => this.varList(req) }],
     ['/v1/operator/raft/configuration', { methods: GET, run: (req: Req) => this.raftConfiguration(req) }],
+    ['/v1/event/stream', { methods: GET, run: (req: Req) => this.eventStream(req) }],
   ]);
 
   /** Nomad's paths with an ID (and maybe more) after a prefix: each handler checks its methods. */
@@ -219,6 +230,70 @@ export class NomadApi {
     this.waitParams(req);
     this.acl(req);
     return { status: 200, json: { ServerName: this.ctx.agentNode.name, ServerRegion: this.ctx.state.region, ServerDC: this.ctx.state.datacenter, Members: [this.ctx.member] } };
+  }
+
+  /* ------------------------------------------------------------------ event stream */
+
+  /**
+   * GET /v1/event/stream (command/agent/event_endpoint.go, nomad/event_endpoint.go at v1.11.3):
+   * `index` and `topic` are checked first (400); then the agent hijacks the connection and writes
+   * 200 before the server has looked at the region or the token, so a refused stream (no path to
+   * the region, a token without the topics' capabilities) is that 200 and the connection closing
+   * with no line at all. An accepted one writes `{}` at once, then the frames from `index` on, one
+   * JSON object per line, and `{}` every heartbeat.
+   */
+  private eventStream(req: Req): Res {
+    const indexText = req.query.get('index') ?? '';
+    const index = goAtoi(indexText === '' ? '0' : indexText);
+    if (typeof index === 'string') throw err(400, `Unable to parse index: ${index}`);
+    const topics = new Map<string, string[]>();
+    if (!req.query.has('topic')) topics.set('*', ['*']);
+    for (const t of req.query.getAll('topic')) {
+      const parts = t.split(':');
+      if (parts.length > 2) throw err(400, `Invalid topic query: error parsing topics: Invalid key value pair for topic, topic: ${t}`);
+      const [topic, key] = parts.length === 1 ? [t, '*'] : (parts as [string, string]);
+      topics.set(topic, [...(topics.get(topic) ?? []), key]);
+    }
+    const st = this.ctx.state;
+    const region = req.query.get('region');
+    const refused = (region !== null && region !== '' && region !== st.region) || !this.eventTopicsAllowed(req);
+    const ns = this.namespace(req);
+    const namespaces = ns === '*' ? [...new Set(['default', ...st.jobList().map((r) => r.job.Namespace)])] : [ns];
+    const heartbeatMs = this.ctx.eventHeartbeatMs;
+    return {
+      status: 200,
+      // what the handler and the compress handler had set when the connection was hijacked
+      headers: { 'Cache-Control': 'no-cache', 'Content-Type': 'application/json', Vary: 'Accept-Encoding' },
+      stream: (sink) => {
+        if (refused || sink.signal.aborted) {
+          sink.end();
+          return;
+        }
+        let timer: NodeJS.Timeout | null = null;
+        let sub: { unsubscribe(): void } | null = null;
+        const stop = () => {
+          if (timer) clearInterval(timer);
+          timer = null;
+          sub?.unsubscribe();
+          sink.end();
+        };
+        sink.signal.addEventListener('abort', stop);
+        // stream.NewJsonStream: a heartbeat first, then one every interval
+        sink.write('{}\n');
+        timer = setInterval(() => sink.write('{}\n'), heartbeatMs);
+        sub = st.events.subscribe({ topics, index: index < 0 ? Number.MAX_SAFE_INTEGER : index, namespaces }, (line) => sink.write(line + '\n'), stop);
+      },
+    };
+  }
+
+  /**
+   * nomad/event_endpoint.go validateNsOp: Deployment, Evaluation, Allocation, Job (and Service,
+   * CSIPlugin) need read-job in the namespace, Node node:read, NodePool and `*` a management token.
+   * The simulator's one token is a management token; without ACLs everything is allowed.
+   */
+  private eventTopicsAllowed(req: Req): boolean {
+    if (this.ctx.aclToken === undefined) return true;
+    return this.token(req) === this.ctx.aclToken;
   }
 
   /* ------------------------------------------------------------------ jobs */
@@ -530,8 +605,8 @@ export class NomadApi {
     const jr = st.job(r.alloc.Namespace, r.alloc.JobID);
     if (!jr) throw err(404, 'allocation not found');
     // the scheduler replaces a stopped allocation: a forced evaluation of the job does the same here
-    const idx = st.bump('allocs');
-    st.allocs.set(id, { alloc: { ...r.alloc, DesiredTransition: { ...r.alloc.DesiredTransition, Migrate: true }, ModifyIndex: idx }, stubJson: null });
+    const idx = st.bump('AllocationUpdateDesiredStatus', 'allocs');
+    st.putAlloc({ ...r.alloc, DesiredTransition: { ...r.alloc.DesiredTransition, Migrate: true }, ModifyIndex: idx });
     const out = st.register(jr.job);
     return { status: 200, headers: { 'X-Nomad-Index': String(out.Index) }, json: { EvalID: out.EvalID, Index: out.Index } };
   }

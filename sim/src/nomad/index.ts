@@ -54,6 +54,13 @@ export interface SimOptions {
   consul?: SimConsul;
   /** the simulated replication's sizes and rates */
   replication?: ReplicationOptions;
+  /**
+   * Frames (the events of one raft apply) the event stream keeps: Nomad's server
+   * `event_buffer_size` (default 100). A small one lets a test make a subscriber start past a gap.
+   */
+  eventBufferSize?: number;
+  /** How often GET /v1/event/stream writes its `{}` heartbeat, ms (default 30000, Nomad 1.11.3's) */
+  eventHeartbeatMs?: number;
 }
 
 export const DEFAULT_DTLE_VERSION = '4.23.04.3';
@@ -121,7 +128,7 @@ export class SimNomad extends SimAgent {
     this.dtleStore = new DtleStore(this.dtle, opts.consul?.kv ?? null, opts.replication);
     this.dtle.addHooks(this.dtleStore.hooks);
     if (opts.dtleHooks) this.dtle.addHooks(opts.dtleHooks);
-    this.state = new SimState(this.region, datacenter, specs, { clock, drivers: new Map([['dtle', this.dtle]]) });
+    this.state = new SimState(this.region, datacenter, specs, { clock, drivers: new Map([['dtle', this.dtle]]), eventBufferSize: opts.eventBufferSize ?? 100 });
     this.aclToken = opts.aclToken;
     this.tokenAccessor = opts.aclToken !== undefined ? uuidFrom(`accessor:${opts.aclToken}`) : '';
     const agent = specs[0] ?? { name: 'nomad0', address: '127.0.0.1' };
@@ -131,6 +138,7 @@ export class SimNomad extends SimAgent {
       aclToken: opts.aclToken,
       tokenAccessor: this.tokenAccessor,
       blockingMaxWaitMs: opts.blockingMaxWaitMs ?? NOMAD_MAX_BLOCKING_MS,
+      eventHeartbeatMs: opts.eventHeartbeatMs ?? 30_000,
       member: serverMember({ name: agent.name, address: agent.address, region: this.region, datacenter, id: randomUUID() }),
       leaderAddr: `${agent.address}:4647`,
       agentNode: { name: agent.name, address: agent.address },
@@ -155,6 +163,17 @@ export class SimNomad extends SimAgent {
     if (this.replicating) clearInterval(this.replicating);
     this.replicating = setInterval(() => this.dtleStore.advance(intervalMs), intervalMs);
     this.replicating.unref();
+  }
+
+  /**
+   * The agent restarts as a dev agent does (no data dir): its state is gone, the raft index starts
+   * again from 0 (lower than every index a client saw), the nodes register with new IDs, the event
+   * buffer is empty; every open connection (blocking queries, event streams) is dropped. The
+   * server keeps listening on its port.
+   */
+  restart(): void {
+    this.state.restart();
+    this.http.server.closeAllConnections();
   }
 
   /** Stops the server: pending blocking queries end, open connections close. */
@@ -217,7 +236,7 @@ export class SimNomad extends SimAgent {
   pendingEvaluation(jobId: string, namespace = 'default'): { id: string; complete(): void } {
     const r = this.state.jobs.get(jobKey(namespace, jobId));
     if (!r) throw new Error(`sim: no job ${JSON.stringify(jobId)}`);
-    const index = this.state.bump('evals');
+    const index = this.state.bump('EvaluationUpdated', 'evals');
     const ev = newEval({ namespace, priority: r.job.Priority, type: r.job.Type, triggeredBy: 'job-register', jobId, jobModifyIndex: r.job.JobModifyIndex, status: 'pending', index, now: nowNanos() });
     this.state.evals.set(ev.ID, ev);
     r.evalIds.push(ev.ID);
@@ -226,7 +245,7 @@ export class SimNomad extends SimAgent {
       complete: () => {
         const cur = this.state.evals.get(ev.ID);
         if (!cur || cur.Status !== 'pending') return;
-        const i = this.state.bump('evals');
+        const i = this.state.bump('EvaluationUpdated', 'evals');
         this.state.evals.set(ev.ID, { ...cur, Status: 'complete', ModifyIndex: i, ModifyTime: int64(nowNanos()) });
       },
     };

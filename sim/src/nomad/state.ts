@@ -12,6 +12,7 @@ import { rfc3339ToNanos } from '../../../src/translate/time';
 import { int64, stringifyLegacy } from '../../../src/legacy/int64';
 import { clientStatusOf, SimClient, type ClientHealth, type ClientSink, type TaskDriver } from './client';
 import type { SimClock } from './clock';
+import { EventBroker, frameOf, type ApplyType, type Change } from './events';
 import {
   allocMetric,
   allocStub,
@@ -95,6 +96,27 @@ export interface SimStateOptions {
   clock: SimClock;
   /** the task drivers of the simulated nodes, by name */
   drivers: ReadonlyMap<string, TaskDriver>;
+  /** frames the event stream keeps (Nomad's server `event_buffer_size`, default 100) */
+  eventBufferSize?: number;
+}
+
+/** A Map whose sets are changes of an event table (evaluations, deployments). */
+class WatchedMap<V> extends Map<string, V> {
+  constructor(private readonly onSet: (key: string, value: V) => void) {
+    super();
+  }
+
+  override set(key: string, value: V): this {
+    this.onSet(key, value);
+    return super.set(key, value);
+  }
+}
+
+/** The raft apply in progress: its index, its message type, the changes of its open transaction. */
+interface Apply {
+  index: number;
+  type: ApplyType | null;
+  changes: Map<string, Change>;
 }
 
 export class SimState implements ClientSink {
@@ -102,14 +124,20 @@ export class SimState implements ClientSink {
   readonly tableIndex = new Map<Table, number>();
   readonly jobs = new SortedTable<JobRecord>();
   readonly allocs = new Map<string, AllocRecord>();
-  readonly evals = new Map<string, Evaluation>();
-  readonly deployments = new Map<string, Deployment>();
+  readonly evals: Map<string, Evaluation> = new WatchedMap((id, e) => this.changed({ table: 'evals', key: id, after: e, before: null }));
+  readonly deployments: Map<string, Deployment> = new WatchedMap((id, d) => this.changed({ table: 'deployment', key: id, after: d, before: null }));
   readonly nodes: Node[] = [];
   readonly vars = new SortedTable<Variable>();
   /** JSON bodies of GET /v1/jobs, by query, with the index they were made at */
   readonly listCache = new Map<string, { index: number; body: string }>();
   /** what blocking queries wait on */
   readonly feed = new ChangeFeed();
+  /** the event stream: the frames of the last applies and their subscribers */
+  readonly events: EventBroker;
+  private apply: Apply | null = null;
+  /** deployments whose allocations' health changed, for the deployment watcher */
+  private readonly watched = new Set<string>();
+  private commitScheduled = false;
   private rr = 0;
   /** the nodes' client: the allocations' task runners */
   readonly client: SimClient;
@@ -118,23 +146,54 @@ export class SimState implements ClientSink {
   constructor(
     readonly region: string,
     readonly datacenter: string,
-    nodeSpecs: NodeSpec[],
+    private readonly nodeSpecs: NodeSpec[],
     opts: SimStateOptions,
   ) {
     this.clock = opts.clock;
     this.client = new SimClient(this, opts.clock, opts.drivers);
-    for (const spec of nodeSpecs) {
-      const idx = this.bump('nodes');
-      this.nodes.push(buildNode(spec, idx, nowNanos()));
+    this.events = new EventBroker(opts.eventBufferSize ?? 100);
+    this.registerNodes();
+  }
+
+  private registerNodes(): void {
+    for (const spec of this.nodeSpecs) {
+      const idx = this.bump('NodeRegistration', 'nodes');
+      const node = buildNode(spec, idx, nowNanos());
+      this.nodes.push(node);
+      this.changed({ table: 'nodes', key: node.ID, after: node, before: null });
     }
     this.nodes.sort(byId);
   }
 
+  /**
+   * A dev agent's restart (its state lives in memory only): every job, allocation, evaluation,
+   * deployment and variable is gone, the raft index starts again from 0 as the nodes register anew
+   * (new IDs), the event buffer is empty and every event stream ends.
+   */
+  restart(): void {
+    this.commit();
+    this.apply = null;
+    this.client.close();
+    this.events.reset();
+    for (const t of [this.allocs, this.evals, this.deployments, this.jobs, this.vars, this.listCache, this.tableIndex]) t.clear();
+    this.watched.clear();
+    this.nodes.length = 0;
+    this.index = 0;
+    this.registerNodes();
+    this.commit();
+  }
+
   /* ------------------------------------------------------------ indexes and change feed */
 
-  /** Takes the next raft index for a write to these tables. */
-  bump(...tables: Table[]): number {
+  /**
+   * Takes the next raft index for a write (a raft apply of this message type: the Type of its
+   * events; null for applies Nomad publishes no events for) to these tables. The apply before it
+   * is committed.
+   */
+  bump(type: ApplyType | null, ...tables: Table[]): number {
+    this.commit();
     this.index += 1;
+    this.apply = { index: this.index, type, changes: new Map() };
     for (const t of tables) this.tableIndex.set(t, this.index);
     this.scheduleNotify();
     return this.index;
@@ -157,11 +216,47 @@ export class SimState implements ClientSink {
     this.feed.changed();
   }
 
+  /**
+   * A change of an object of an event table within the apply in progress: the single path every
+   * write takes to the event stream. As go-memdb's Changes, an object changed twice in one
+   * transaction is one change, placed at its last write, with the first `before`.
+   */
+  changed(c: Change): void {
+    const a = this.apply;
+    if (!a) return;
+    const k = `${c.table}\u0000${c.key}`;
+    const prev = a.changes.get(k);
+    a.changes.delete(k);
+    a.changes.set(k, prev && c.table === 'jobs' && prev.table === 'jobs' ? { ...c, before: prev.before ?? c.before } : c);
+    if (!this.commitScheduled) {
+      this.commitScheduled = true;
+      queueMicrotask(() => {
+        this.commitScheduled = false;
+        this.commit();
+      });
+    }
+  }
+
+  /**
+   * Commits the open transaction of the apply in progress: its changes become one frame of the
+   * event stream at the apply's index (Nomad's txn.Commit). Later writes at the same index are a
+   * next transaction (another frame at that index, as Nomad's applies of a job and its evaluation).
+   */
+  commit(): void {
+    const a = this.apply;
+    if (!a || a.changes.size === 0) return;
+    const changes = [...a.changes.values()];
+    a.changes = new Map();
+    if (a.type !== null) this.events.publish(frameOf(a.index, a.type, changes));
+  }
+
   get closed(): boolean {
     return this.feed.closed;
   }
 
   close(): void {
+    this.commit();
+    this.events.close();
     this.feed.close();
     this.client.close();
     this.clock.close();
@@ -221,6 +316,7 @@ export class SimState implements ClientSink {
   private setJob(r: JobRecord, job: Job): void {
     r.job = job;
     r.stubJson = null;
+    this.changed({ table: 'jobs', key: r.key, after: job, before: null });
   }
 
   private setSummary(r: JobRecord, index: number): void {
@@ -281,7 +377,9 @@ export class SimState implements ClientSink {
     }
   }
 
-  private putAlloc(a: Allocation): void {
+  /** Writes an allocation (a change of the allocs table). */
+  putAlloc(a: Allocation): void {
+    this.changed({ table: 'allocs', key: a.ID, after: a, before: null });
     const existing = this.allocs.get(a.ID);
     if (existing) {
       existing.alloc = a;
@@ -316,7 +414,7 @@ export class SimState implements ClientSink {
     if (existing && specKey(existing.job) === specKey(job)) {
       // unchanged: only a new evaluation (re-registering forces an evaluation)
       if (!needsEval) return { EvalID: '', EvalCreateIndex: 0, JobModifyIndex: existing.job.ModifyIndex, Warnings: '', Index: existing.job.ModifyIndex };
-      const idx = this.bump('evals');
+      const idx = this.bump('EvaluationUpdated', 'evals');
       const ev = newEval({ namespace: job.Namespace, priority: job.Priority, type: job.Type, triggeredBy: 'job-register', jobId: job.ID, jobModifyIndex: existing.job.JobModifyIndex, status: 'pending', index: idx, now });
       this.evals.set(ev.ID, ev);
       existing.evalIds.push(ev.ID);
@@ -324,7 +422,7 @@ export class SimState implements ClientSink {
       return { EvalID: ev.ID, EvalCreateIndex: idx, JobModifyIndex: existing.job.ModifyIndex, Warnings: '', Index: idx };
     }
 
-    const idx = this.bump('jobs', 'job_version', 'job_summary', ...(needsEval ? (['evals'] as Table[]) : []));
+    const idx = this.bump('JobRegistered', 'jobs', 'job_version', 'job_summary', ...(needsEval ? (['evals'] as Table[]) : []));
     const stored: Job = {
       ...job,
       Version: existing ? existing.job.Version + 1 : 0,
@@ -352,6 +450,8 @@ export class SimState implements ClientSink {
     this.setJob(r, stored);
     r.versions.unshift(stored);
     if (r.versions.length > 6) r.versions.length = 6;
+    // fsm.applyUpsertJob: the job's transaction, then its evaluation's, at one index (two frames)
+    this.commit();
     let ev: Evaluation | null = null;
     if (needsEval) {
       ev = newEval({ namespace: job.Namespace, priority: job.Priority, type: job.Type, triggeredBy: 'job-register', jobId: job.ID, jobModifyIndex: idx, status: 'pending', index: idx, now });
@@ -370,14 +470,14 @@ export class SimState implements ClientSink {
     if (!r) return { EvalID: '', EvalCreateIndex: 0, JobModifyIndex: 0, VolumeEvalID: '', VolumeEvalIndex: 0, Index: 0 };
     const now = nowNanos();
     const needsEval = r.job.Periodic === null && r.job.ParameterizedJob === null;
-    const idx = this.bump('jobs', 'job_version', 'job_summary', ...(needsEval ? (['evals'] as Table[]) : []));
-    let ev: Evaluation | null = null;
-    if (needsEval) {
-      ev = newEval({ namespace, priority: r.job.Priority > 0 ? r.job.Priority : 50, type: 'service', triggeredBy: 'job-deregister', jobId: id, jobModifyIndex: idx, status: 'pending', index: idx, now });
-      this.evals.set(ev.ID, ev);
-    }
+    const idx = this.bump('JobDeregistered', 'jobs', 'job_version', 'job_summary', ...(needsEval ? (['evals'] as Table[]) : []));
+    const ev: Evaluation | null = needsEval
+      ? newEval({ namespace, priority: r.job.Priority > 0 ? r.job.Priority : 50, type: 'service', triggeredBy: 'job-deregister', jobId: id, jobModifyIndex: idx, status: 'pending', index: idx, now })
+      : null;
+    // fsm.applyDeregisterJob: the job's transaction, then its evaluation's, at one index (two frames)
     if (purge) {
-      this.removeJob(r, idx, ev ? [ev.ID] : []);
+      this.removeJob(r, idx);
+      this.commit();
       if (ev) {
         this.evals.set(ev.ID, { ...ev, Status: 'complete', ModifyIndex: idx, ModifyTime: int64(now), SnapshotIndex: idx });
       }
@@ -385,7 +485,9 @@ export class SimState implements ClientSink {
       const stopped: Job = { ...r.job, Stop: true, Version: r.job.Version + 1, Stable: false, SubmitTime: int64(now), ModifyIndex: idx, JobModifyIndex: idx };
       this.setJob(r, stopped);
       r.versions.unshift(stopped);
+      this.commit();
       if (ev) {
+        this.evals.set(ev.ID, ev);
         r.evalIds.push(ev.ID);
         this.schedule(r, ev, true);
       } else {
@@ -404,6 +506,8 @@ export class SimState implements ClientSink {
     for (const e of r.evalIds) if (!keepEvals.includes(e)) this.evals.delete(e);
     for (const d of r.deploymentIds) this.deployments.delete(d);
     this.jobs.delete(r.key);
+    // Nomad publishes the job's deletion; its allocations', evaluations' and deployments' reaps give no events
+    this.changed({ table: 'jobs', key: r.key, after: null, before: r.job });
     this.touch(idx, 'jobs', 'job_summary', 'job_version', 'allocs', 'evals', 'deployment');
   }
 
@@ -414,7 +518,7 @@ export class SimState implements ClientSink {
     if (!r.job.Stop && r.job.Status !== 'dead') {
       throw new Error(`sim: job ${JSON.stringify(id)} is not stopped; Nomad only garbage-collects dead jobs`);
     }
-    const idx = this.bump('jobs');
+    const idx = this.bump('JobBatchDeregistered', 'jobs');
     this.removeJob(r, idx);
   }
 
@@ -476,7 +580,7 @@ export class SimState implements ClientSink {
   private schedule(r: JobRecord, ev: Evaluation, specChanged: boolean): void {
     const job = r.job;
     const now = nowNanos();
-    const planIdx = this.bump('allocs');
+    const planIdx = this.bump('PlanResult', 'allocs');
     const current = this.allocsOfJob(r).filter((a) => !allocTerminal(a));
     const stopping: Allocation[] = [];
     const placed: Allocation[] = [];
@@ -549,11 +653,16 @@ export class SimState implements ClientSink {
         }
       }
     }
+    // a plan that changes something is applied (a no-op plan is not) and sets its evaluation's ModifyIndex (UpsertPlanResults)
+    if ((this.apply?.changes.size ?? 0) > 0) {
+      const cur = this.evals.get(ev.ID);
+      if (cur) this.evals.set(ev.ID, { ...cur, ModifyIndex: planIdx });
+    }
     if (stopping.length > 0 || placed.length > 0) this.setSummary(r, planIdx);
     this.refreshStatus(r, planIdx);
 
     // the evaluation completes
-    const evalIdx = this.bump('evals');
+    const evalIdx = this.bump('EvaluationUpdated', 'evals');
     const done: Evaluation = { ...ev, Status: 'complete', ModifyIndex: evalIdx, ModifyTime: int64(nowNanos()), SnapshotIndex: ev.CreateIndex, QueuedAllocations: job.Stop ? {} : queued, DeploymentID: deployment?.ID ?? ev.DeploymentID };
     if (job.Stop) done.QueuedAllocations = Object.fromEntries(job.TaskGroups.map((tg) => [tg.Name, 0]));
     if (Object.keys(unplaced).length > 0) {
@@ -595,12 +704,13 @@ export class SimState implements ClientSink {
 
     // the client: stopped tasks are killed, placed tasks start
     if (stopping.length === 0 && placed.length === 0) return;
-    const clientIdx = this.bump('allocs');
+    const clientIdx = this.bump('AllocationUpdated', 'allocs');
     const t0 = nowNanos();
     for (const a of stopping) {
       const states = this.client.kill(a.ID, t0) ?? killedStates(a, t0);
       const cs = clientStatusOf(states);
       this.putAlloc({ ...a, ClientStatus: cs.status, ClientDescription: cs.description, TaskStates: states, ModifyIndex: clientIdx, ModifyTime: int64(t0) });
+      this.nodeAllocUpdate(a.NodeID, clientIdx);
     }
     const failedAtStart: Allocation[] = [];
     for (const a of placed) {
@@ -610,6 +720,7 @@ export class SimState implements ClientSink {
     }
     this.setSummary(r, clientIdx);
     this.refreshStatus(r, clientIdx);
+    this.watchDeployments();
     for (const a of failedAtStart) this.allocFailed(r, a);
   }
 
@@ -620,12 +731,13 @@ export class SimState implements ClientSink {
     const rec = this.allocs.get(allocId);
     if (!rec || this.closed) return;
     const before = rec.alloc.ClientStatus;
-    const idx = this.bump('allocs');
+    const idx = this.bump('AllocationUpdated', 'allocs');
     const a = this.writeClient(rec.alloc, states, health, idx, nowNanos());
     const r = this.jobs.get(jobKey(a.Namespace, a.JobID));
     if (!r) return;
     this.setSummary(r, idx);
     this.refreshStatus(r, idx);
+    this.watchDeployments();
     if (a.ClientStatus === 'failed' && before !== 'failed') this.allocFailed(r, a);
   }
 
@@ -642,6 +754,7 @@ export class SimState implements ClientSink {
     this.putAlloc(next);
     this.client.update(next);
     if (health) this.deploymentHealth(next, health.healthy, idx, t);
+    this.nodeAllocUpdate(next.NodeID, idx);
     return next;
   }
 
@@ -651,21 +764,55 @@ export class SimState implements ClientSink {
     const ds = d?.TaskGroups[a.TaskGroup];
     if (!d || !ds || d.Status !== 'running') return;
     const groups = { ...d.TaskGroups, [a.TaskGroup]: { ...ds, HealthyAllocs: ds.HealthyAllocs + (healthy ? 1 : 0), UnhealthyAllocs: ds.UnhealthyAllocs + (healthy ? 0 : 1) } };
-    let next: Deployment = { ...d, TaskGroups: groups, ModifyIndex: idx, ModifyTime: int64(t) };
-    if (!healthy) {
-      next = { ...next, Status: 'failed', StatusDescription: 'Failed due to unhealthy allocations' };
-    } else if (Object.values(groups).every((g) => g.HealthyAllocs >= g.DesiredTotal)) {
-      next = { ...next, Status: 'successful', StatusDescription: 'Deployment completed successfully' };
-      const r = this.jobs.get(jobKey(a.Namespace, a.JobID));
-      if (r && r.job.Version === d.JobVersion) {
+    // the client's update counts the allocation's health in its deployment (updateDeploymentWithAlloc)
+    this.deployments.set(d.ID, { ...d, TaskGroups: groups, ModifyIndex: idx, ModifyTime: int64(t) });
+    this.touch(idx, 'deployment');
+    this.watched.add(d.ID);
+  }
+
+  /**
+   * The deployment watcher, after the client's update. A deployment with an unhealthy allocation
+   * fails (an apply of its own, DeploymentStatusUpdate). One whose groups are all healthy is marked
+   * successful with its job version stable by a plan (PlanResult), as in Nomad 1.11.3, where the
+   * watcher makes an evaluation (`deployment-watcher`) whose plan does it; the simulator keeps no
+   * such evaluation (its evaluation lists stay as they were), so the Evaluation events of it
+   * (AllocationUpdateDesiredStatus, PlanResult, EvaluationUpdated) are not in its stream.
+   */
+  private watchDeployments(): void {
+    const ids = [...this.watched];
+    this.watched.clear();
+    for (const id of ids) {
+      const d = this.deployments.get(id);
+      if (!d || d.Status !== 'running') continue;
+      const groups = Object.values(d.TaskGroups);
+      const failed = groups.some((g) => g.UnhealthyAllocs > 0);
+      if (!failed && !groups.every((g) => g.HealthyAllocs >= g.DesiredTotal)) continue;
+      if (failed) {
+        const idx = this.bump('DeploymentStatusUpdate', 'deployment');
+        this.deployments.set(id, { ...d, Status: 'failed', StatusDescription: 'Failed due to unhealthy allocations', ModifyIndex: idx, ModifyTime: int64(nowNanos()) });
+        continue;
+      }
+      const r = this.jobs.get(jobKey(d.Namespace, d.JobID));
+      if (!r) continue;
+      const idx = this.bump('PlanResult', 'deployment');
+      this.deployments.set(id, { ...d, Status: 'successful', StatusDescription: 'Deployment completed successfully', ModifyIndex: idx, ModifyTime: int64(nowNanos()) });
+      if (r.job.Version === d.JobVersion) {
         const stable = { ...r.job, Stable: true, ModifyIndex: idx };
         this.setJob(r, stable);
         if (r.versions[0]?.Version === stable.Version) r.versions[0] = stable;
         this.touch(idx, 'jobs', 'job_version');
       }
     }
-    this.deployments.set(d.ID, next);
-    this.touch(idx, 'deployment');
+  }
+
+  /** The client's update of an allocation sets its node's LastAllocUpdateIndex (a change of the node, its ModifyIndex kept). */
+  private nodeAllocUpdate(nodeId: string, idx: number): void {
+    const i = this.nodes.findIndex((n) => n.ID === nodeId);
+    const n = this.nodes[i];
+    if (!n || n.LastAllocUpdateIndex === idx) return;
+    const next = { ...n, LastAllocUpdateIndex: idx };
+    this.nodes[i] = next;
+    this.changed({ table: 'nodes', key: next.ID, after: next, before: null });
   }
 
   /* ------------------------------------------------------------ rescheduling */
@@ -687,7 +834,7 @@ export class SimState implements ClientSink {
       if (events.length > 0 && !(attempted < policy.Attempts && delay < policy.Interval)) return;
     }
     const now = nowNanos();
-    const idx = this.bump('evals', 'allocs');
+    const idx = this.bump('PlanResult', 'evals', 'allocs');
     const common = { namespace: a.Namespace, priority: r.job.Priority, type: r.job.Type, jobId: r.job.ID, jobModifyIndex: r.job.ModifyIndex, index: idx, now };
     const failure = newEval({ ...common, triggeredBy: 'alloc-failure', status: 'complete' });
     failure.SnapshotIndex = idx;
@@ -706,7 +853,7 @@ export class SimState implements ClientSink {
       const ev = this.evals.get(followUp.ID);
       if (!job || !ev || ev.Status !== 'pending') return;
       if (job.job.Stop) {
-        const i = this.bump('evals');
+        const i = this.bump('EvaluationUpdated', 'evals');
         this.evals.set(ev.ID, { ...ev, Status: 'complete', ModifyIndex: i, ModifyTime: int64(nowNanos()), SnapshotIndex: i });
         return;
       }
@@ -767,7 +914,7 @@ export class SimState implements ClientSink {
       if (r) jobs.set(r.key, r);
     }
     if (jobs.size === 0) return { evalIds: [], index: 0, node };
-    const idx = this.bump('evals');
+    const idx = this.bump('EvaluationUpdated', 'evals');
     const ids: string[] = [];
     for (const r of jobs.values()) {
       const ev = newEval({ namespace: r.job.Namespace, priority: r.job.Priority, type: r.job.Type, triggeredBy: 'node-update', jobId: r.job.ID, jobModifyIndex: r.job.JobModifyIndex, status: 'complete', index: idx, now: nowNanos() });
@@ -798,7 +945,7 @@ export class SimState implements ClientSink {
       if (existing && cas !== existing.ModifyIndex) return { conflict: existing };
     }
     if (existing && JSON.stringify(existing.Items) === JSON.stringify(items)) return { ok: existing };
-    const idx = this.bump('variables');
+    const idx = this.bump(null, 'variables');
     const now = nowNanos();
     const v: Variable = {
       Namespace: namespace,
@@ -822,7 +969,7 @@ export class SimState implements ClientSink {
       if (existing && cas !== existing.ModifyIndex) return { conflict: existing };
     }
     if (!existing) return { ok: this.indexOf('variables') };
-    const idx = this.bump('variables');
+    const idx = this.bump(null, 'variables');
     this.vars.delete(key);
     return { ok: idx };
   }
@@ -837,10 +984,11 @@ export class SimState implements ClientSink {
         this.register(job);
         continue;
       }
-      const idx = this.bump('jobs', 'job_version', 'job_summary');
+      const idx = this.bump('JobRegistered', 'jobs', 'job_version', 'job_summary');
       const stored: Job = { ...job, SubmitTime: int64(nowNanos()), CreateIndex: idx, ModifyIndex: idx, JobModifyIndex: idx, Status: 'pending' };
       const summary: JobSummary = { JobID: id, Namespace: job.Namespace, Summary: Object.fromEntries(job.TaskGroups.map((tg) => [tg.Name, emptyGroupSummary()])), Children: { Pending: 0, Running: 0, Dead: 0 }, CreateIndex: idx, ModifyIndex: idx };
       this.jobs.set(jobKey(job.Namespace, id), { key: jobKey(job.Namespace, id), job: stored, versions: [stored], summary, stubJson: null, allocIds: [], evalIds: [], deploymentIds: [] });
+      this.changed({ table: 'jobs', key: jobKey(job.Namespace, id), after: stored, before: null });
     }
     // write the list stubs now, so that the first GET /v1/jobs after a bulk seed is as fast as the next
     for (const id of ids) {
