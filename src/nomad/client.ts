@@ -355,16 +355,16 @@ export class NomadClient {
   /**
    * Opens a streamed GET (Nomad's event stream) on the client's agent, TLS and token: resolves once
    * the status and headers are in, the body as a stream when 200, else its text (tokens scrubbed).
-   * `signal` ends it (as close() does); no answer within nomad_timeout_ms is a timeout. The socket
-   * does not keep the process alive.
+   * `signal` ends it (as close() does); no answer within nomad_timeout_ms is a timeout. Unless
+   * `holdProcess`, the connection does not keep the process alive (a background stream).
    */
-  async openStream(path: string, query: URLSearchParams, signal: AbortSignal): Promise<NomadStreamOpen> {
+  async openStream(path: string, query: URLSearchParams, signal: AbortSignal, holdProcess = false): Promise<NomadStreamOpen> {
     const token = this.tokenFor(undefined);
     const resolved = this.resolve({});
     for (const [k, v] of Object.entries(resolved)) if (!query.has(k)) query.set(k, v);
     const headersIn = new AbortController();
     const timer = setTimeout(() => headersIn.abort(), this.cfg.nomad_timeout_ms);
-    timer.unref();
+    if (!holdProcess) timer.unref();
     let res;
     try {
       res = await this.http.request<Readable>({
@@ -381,7 +381,7 @@ export class NomadClient {
       clearTimeout(timer);
     }
     const socket: unknown = res.request?.socket;
-    if (socket instanceof Socket) socket.unref();
+    if (socket instanceof Socket && !holdProcess) socket.unref();
     if (res.status === 200) return { status: 200, body: res.data };
     const chunks: Buffer[] = [];
     try {

@@ -34,6 +34,7 @@ import type { Config } from '../../config';
 import type { Logger } from '../../logging';
 import type { Metrics } from '../../metrics';
 import type { Blocking, LocalReads, NomadClient, NomadTextResponse, QueryMeta, Scope } from '../../nomad/client';
+import { NomadError } from '../../nomad/errors';
 import { StringValue } from '../../nomad/types';
 import { blockingTimeMs } from '../../nomad/go';
 import { answerKey, classifyPath, tagsOfWrite, touchedBy, type KeepKind, type PathClass, type StreamEvent } from './touch';
@@ -81,6 +82,11 @@ const WRITE = 2n ** 64n;
 
 /** What the service's answers need beside the text (the routes' X-Udup-* headers come from it). */
 const ENTRY_OVERHEAD = 256;
+
+/** A failure that means Nomad is not there to answer (not Nomad's answer about the thing read). */
+function lostNomad(e: unknown): boolean {
+  return e instanceof NomadError && (e.kind === 'unreachable' || e.kind === 'timeout' || (e.kind === 'http' && e.status >= 500 && e.indexError === null));
+}
 
 function indexOf(meta: QueryMeta): bigint {
   return meta.index !== null && /^\d{1,20}$/.test(meta.index) ? BigInt(meta.index) : 0n;
@@ -140,7 +146,7 @@ export class Replica implements LocalReads {
     this.serviceParams = JSON.stringify(own);
     deps.metrics.replicaGauges = () => ({
       index: this.last,
-      lagSeconds: this.everUp ? (Date.now() - this.contactAt) / 1000 : 0,
+      lagSeconds: (this.contactAgeMs ?? 0) / 1000,
       bytes: this.lru.calculatedSize,
       entries: this.lru.size,
       up: this.up,
@@ -196,6 +202,11 @@ export class Replica implements LocalReads {
     return this.up;
   }
 
+  /** Milliseconds since the replica last heard from Nomad (null before it ever did). */
+  get contactAgeMs(): number | null {
+    return this.everUp ? Date.now() - this.contactAt : null;
+  }
+
   get size(): { entries: number; bytes: number } {
     return { entries: this.lru.size, bytes: this.lru.calculatedSize };
   }
@@ -240,7 +251,16 @@ export class Replica implements LocalReads {
       return this.respond(kept);
     }
     this.deps.metrics.replicaMisses.labels('absent').inc();
-    return this.respond((await this.fetch(key, path, params, cls, op)).entry);
+    try {
+      return this.respond((await this.fetch(key, path, params, cls, op)).entry);
+    } catch (e) {
+      // Nomad lost (or without a leader): what was read last serves within the staleness bound, as event-kept answers do
+      if (kept && lostNomad(e) && Date.now() - kept.at <= this.deps.config.replica_poll_ms + this.deps.config.replica_max_staleness_ms) {
+        this.deps.metrics.replicaHits.labels('ttl').inc();
+        return this.respond(kept);
+      }
+      throw e;
+    }
   }
 
   private async eventAnswer(key: string, path: string, params: Readonly<Record<string, string>>, cls: PathClass, block: Blocking, op: string): Promise<NomadTextResponse | null> {

@@ -276,9 +276,8 @@ export function runEventStream(nomad: NomadClient, logger: Logger, handlers: Str
 export async function probeEventStream(nomad: NomadClient, timeoutMs: number): Promise<{ ok: boolean; text: string }> {
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), timeoutMs);
-  timer.unref();
   try {
-    const open = await nomad.openStream('/v1/event/stream', streamQuery(0n), stop.signal);
+    const open = await nomad.openStream('/v1/event/stream', streamQuery(0n), stop.signal, true);
     if (open.status !== 200 || !('body' in open)) return { ok: false, text: describeDown(refusal(open.status, 'text' in open ? open.text : '')) };
     const body = open.body;
     const first = await new Promise<'line' | 'closed' | 'timeout'>((resolve) => {
@@ -293,6 +292,7 @@ export async function probeEventStream(nomad: NomadClient, timeoutMs: number): P
     if (first === 'closed') return { ok: false, text: describeDown({ kind: 'closed-before-subscribing' }) };
     return { ok: false, text: describeDown({ kind: 'silent', ms: timeoutMs }) };
   } catch (e) {
+    if (stop.signal.aborted) return { ok: false, text: `no answer within ${timeoutMs} ms` };
     return { ok: false, text: e instanceof NomadError ? e.reason : String(e) };
   } finally {
     clearTimeout(timer);
