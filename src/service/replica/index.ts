@@ -37,7 +37,7 @@ import type { Blocking, LocalReads, NomadClient, NomadTextResponse, QueryMeta, S
 import { NomadError } from '../../nomad/errors';
 import { StringValue } from '../../nomad/types';
 import { blockingTimeMs } from '../../nomad/go';
-import { answerKey, classifyPath, tagsOfWrite, touchedBy, type KeepKind, type PathClass, type StreamEvent } from './touch';
+import { answerKey, classifyPath, tagsOfWrite, touchedBy, writeShowsInStream, type KeepKind, type PathClass, type StreamEvent } from './touch';
 import { describeDown, runEventStream, type StreamDown, type StreamOptions } from './stream';
 
 export interface ReplicaDeps {
@@ -230,7 +230,8 @@ export class Replica implements LocalReads {
       this.touch(tags, WRITE);
       return;
     }
-    if (index !== null && JSON.stringify(this.deps.nomad.resolve(scope)) === this.serviceParams && index > this.writeIndex) this.writeIndex = index;
+    if (index === null || !writeShowsInStream(path) || JSON.stringify(this.deps.nomad.resolve(scope)) !== this.serviceParams) return;
+    if (index > this.writeIndex) this.writeIndex = index;
   }
 
   /** Whether a read of this scope may be answered here: the service's own token, region and namespace. */

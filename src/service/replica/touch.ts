@@ -90,6 +90,30 @@ export function tagsOfWrite(path: string): string[] {
   return path === '/v1/vars' || path.startsWith('/v1/var/') ? ['vars'] : [];
 }
 
+/** Job writes whose raft apply publishes Job or Evaluation events (state/events.go MsgTypeEvents). */
+const JOB_WRITES = new Set(['evaluate', 'dispatch', 'revert']);
+/** Node writes that publish Node (or Evaluation) events. */
+const NODE_WRITES = new Set(['eligibility', 'drain', 'evaluate', 'purge']);
+
+/**
+ * Whether the raft index of a write to `path` shows in the stream (a read after it waits for the
+ * stream to pass it): registrations and deregistrations of jobs, their evaluations, dispatches and
+ * reverts, node eligibility, drain, evaluation and purge, an allocation's stop. Not: plans,
+ * validation, parsing, Variables, ACLs, client calls, job stability (JobStabilityRequestType
+ * publishes nothing), which would hold reads for an index the stream never reaches.
+ */
+export function writeShowsInStream(path: string): boolean {
+  if (path === '/v1/jobs') return true;
+  const seg = path.split('/').slice(1);
+  if (seg[0] !== 'v1' || seg.some((x) => x === '')) return false;
+  const [, what, id, sub, ...more] = seg;
+  if (id === undefined || more.length > 0) return false;
+  if (what === 'job') return sub === undefined || JOB_WRITES.has(sub);
+  if (what === 'node') return sub !== undefined && NODE_WRITES.has(sub);
+  if (what === 'allocation') return sub === 'stop';
+  return false;
+}
+
 /**
  * The key of a kept answer: its path and its query parameters but the blocking ones (index,
  * wait) and stale, in a fixed order.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { answerKey, classifyPath, StreamFrame, tagsOfWrite, touchedBy, type StreamEvent } from '../../../src/service/replica/touch';
+import { answerKey, classifyPath, StreamFrame, tagsOfWrite, touchedBy, writeShowsInStream, type StreamEvent } from '../../../src/service/replica/touch';
 import { nomadPath } from '../../../src/nomad/client';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'nomad', 'event-stream');
@@ -68,6 +68,20 @@ describe('classifyPath: which Nomad GETs are kept, and how', () => {
     expect(answerKey('/v1/jobs', { region: 'global', prefix: 'a b', index: '7', wait: '5s', stale: '' })).toBe('/v1/jobs?prefix=a%20b&region=global');
     expect(answerKey('/v1/jobs', { prefix: 'x', namespace: 'ns' })).toBe(answerKey('/v1/jobs', { namespace: 'ns', prefix: 'x' }));
     expect(answerKey('/v1/nodes', {})).toBe('/v1/nodes');
+  });
+});
+
+describe('writeShowsInStream: writes whose index a read waits for', () => {
+  it('job registrations, deregistrations, evaluations; node and allocation writes that publish events', () => {
+    for (const p of ['/v1/jobs', '/v1/job/j1', '/v1/job/j1/evaluate', '/v1/job/j1/dispatch', '/v1/job/j1/revert', `/v1/node/${NODE}/eligibility`, `/v1/node/${NODE}/drain`, `/v1/node/${NODE}/evaluate`, `/v1/node/${NODE}/purge`, `/v1/allocation/${ALLOC}/stop`]) {
+      expect([p, writeShowsInStream(p)]).toEqual([p, true]);
+    }
+  });
+
+  it('not plans, validation, parsing, Variables, client calls, job stability (no event: a read would wait in vain)', () => {
+    for (const p of ['/v1/job/j1/plan', '/v1/validate/job', '/v1/jobs/parse', '/v1/var/dtle-compat/paused/j1', `/v1/client/allocation/${ALLOC}/signal`, '/v1/job/j1/stable', '/v1/acl/token', '/v1/job/j1/scale']) {
+      expect([p, writeShowsInStream(p)]).toEqual([p, false]);
+    }
   });
 });
 
