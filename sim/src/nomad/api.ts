@@ -20,6 +20,8 @@ export interface ServerContext {
   blockingMaxWaitMs: number;
   /** the event stream's heartbeat interval, ms (Nomad 1.11.3: 30 s) */
   eventHeartbeatMs: number;
+  /** when a refused event stream's connection closes, ms after its headers; null: when the caller goes */
+  eventRefusedCloseMs: number | null;
   member: AgentMember;
   leaderAddr: string;
   agentNode: { name: string; address: string };
@@ -238,9 +240,12 @@ export class NomadApi {
    * GET /v1/event/stream (command/agent/event_endpoint.go, nomad/event_endpoint.go at v1.11.3):
    * `index` and `topic` are checked first (400); then the agent hijacks the connection and writes
    * 200 before the server has looked at the region or the token, so a refused stream (no path to
-   * the region, a token without the topics' capabilities) is that 200 and the connection closing
-   * with no line at all. An accepted one writes `{}` at once, then the frames from `index` on, one
-   * JSON object per line, and `{}` every heartbeat.
+   * the region, a token without the topics' capabilities) is that 200 and no line at all, the
+   * connection left open: the agent's error is written to the hijacked writer, which drops it, and
+   * nothing closes the connection but Go's collector finalizing it (seen after about 11 s; the
+   * simulator keeps it open until the caller goes, or `eventRefusedCloseMs`). An accepted stream
+   * writes `{}` at once, then the frames from `index` on, one JSON object per line, and `{}` every
+   * heartbeat.
    */
   private eventStream(req: Req): Res {
     const indexText = req.query.get('index') ?? '';
@@ -265,8 +270,16 @@ export class NomadApi {
       // what the handler and the compress handler had set when the connection was hijacked
       headers: { 'Cache-Control': 'no-cache', 'Content-Type': 'application/json', Vary: 'Accept-Encoding' },
       stream: (sink) => {
-        if (refused || sink.signal.aborted) {
+        if (sink.signal.aborted) {
           sink.end();
+          return;
+        }
+        if (refused) {
+          const after = this.ctx.eventRefusedCloseMs;
+          if (after !== null) {
+            const t = setTimeout(() => sink.end(), after);
+            sink.signal.addEventListener('abort', () => clearTimeout(t));
+          }
           return;
         }
         let timer: NodeJS.Timeout | null = null;

@@ -73,11 +73,12 @@ function eventOf(c: Change): { topic: EventTopic; key: string; namespace: string
   switch (c.table) {
     case 'jobs': {
       if (c.after === null) {
-        // a deleted job: its last version, Deleted (JobEvent's `json:",omitempty"` field)
+        // a deleted job: its last version, Deleted true
         if (c.before === null) return null;
         return { topic: 'Job', key: c.before.ID, namespace: c.before.Namespace, filterKeys: null, payload: { Job: c.before, Deleted: true } };
       }
-      return { topic: 'Job', key: c.after.ID, namespace: c.after.Namespace, filterKeys: null, payload: { Job: c.after } };
+      // JobEvent.Deleted is `json:",omitempty"`, but Nomad's codec goes by `codec` tags: always written
+      return { topic: 'Job', key: c.after.ID, namespace: c.after.Namespace, filterKeys: null, payload: { Job: c.after, Deleted: false } };
     }
     case 'evals':
       return { topic: 'Evaluation', key: c.after.ID, namespace: c.after.Namespace, filterKeys: [c.after.JobID, c.after.DeploymentID], payload: { Evaluation: omitEmpty(c.after) } };

@@ -61,6 +61,12 @@ export interface SimOptions {
   eventBufferSize?: number;
   /** How often GET /v1/event/stream writes its `{}` heartbeat, ms (default 30000, Nomad 1.11.3's) */
   eventHeartbeatMs?: number;
+  /**
+   * A refused event stream (ACL, region) is a 200 with no line whose connection Nomad 1.11.3 leaves
+   * open until Go's collector closes it; the simulator closes it this many ms after its headers
+   * (default: never, until the caller goes).
+   */
+  eventRefusedCloseMs?: number;
 }
 
 export const DEFAULT_DTLE_VERSION = '4.23.04.3';
@@ -139,6 +145,7 @@ export class SimNomad extends SimAgent {
       tokenAccessor: this.tokenAccessor,
       blockingMaxWaitMs: opts.blockingMaxWaitMs ?? NOMAD_MAX_BLOCKING_MS,
       eventHeartbeatMs: opts.eventHeartbeatMs ?? 30_000,
+      eventRefusedCloseMs: opts.eventRefusedCloseMs ?? null,
       member: serverMember({ name: agent.name, address: agent.address, region: this.region, datacenter, id: randomUUID() }),
       leaderAddr: `${agent.address}:4647`,
       agentNode: { name: agent.name, address: agent.address },

@@ -30,6 +30,13 @@ import type {
   TaskState,
 } from './structs';
 
+
+/**
+ * The ID of the keyring's active root key, which signs the allocations' workload identities
+ * (Allocation.SigningKeyID, set by the plan's apply) and the nodes' (Node.IdentitySigningKeyID).
+ */
+export const SIGNING_KEY_ID = randomUUID();
+
 export const NOMAD_VERSION = '1.11.3';
 export const NOMAD_REVISION = 'd3ca3e8e4bb5e9c2c6b2c1ea2b0ba0a7b1f5a9e4';
 
@@ -146,7 +153,8 @@ export function buildNode(spec: NodeSpec, index: number, now: bigint): Node {
           Addresses: [{ Family: 'ipv4', Alias: 'default', Address: spec.address, ReservedPorts: '', Gateway: '' }],
         },
       ],
-      Networks: [{ Mode: 'host', Device: 'eth0', CIDR: `${spec.address}/32`, IP: spec.address, MBits: 1000, DNS: null, ReservedPorts: null, DynamicPorts: null }],
+      // NetworkResource is an omitempty struct (1.11.3): no DNS, ports or CNI when there are none
+      Networks: [{ Mode: 'host', Device: 'eth0', CIDR: `${spec.address}/32`, IP: spec.address, MBits: 1000 }],
       MinDynamicPort: 20000,
       MaxDynamicPort: 32000,
     },
@@ -172,7 +180,7 @@ export function buildNode(spec: NodeSpec, index: number, now: bigint): Node {
     SchedulingEligibility: 'eligible',
     Status: 'ready',
     StatusDescription: '',
-    IdentitySigningKeyID: '',
+    IdentitySigningKeyID: SIGNING_KEY_ID,
     StatusUpdatedAt: Math.floor(Number(now / 1_000_000_000n)),
     Events: [{ Message: 'Node registered', Subsystem: 'Cluster', Details: null, Timestamp: updated, CreateIndex: index }],
     Drivers: drivers,
@@ -540,7 +548,7 @@ export function newAlloc(p: {
     FollowupEvalID: '',
     PreemptedAllocations: null,
     PreemptedByAllocation: '',
-    SigningKeyID: '',
+    SigningKeyID: SIGNING_KEY_ID,
     CreateIndex: p.index,
     ModifyIndex: p.index,
     AllocModifyIndex: p.index,

@@ -27,7 +27,7 @@ import {
   stoppedState,
   type NodeSpec,
 } from './shapes';
-import type { Allocation, Deployment, Evaluation, Job, JobSummary, Node, ReschedulePolicy, RescheduleEvent, TaskGroup, TaskGroupSummary, TaskState, Variable, StrMap } from './structs';
+import type { Allocation, Deployment, Evaluation, Job, JobSummary, JsonObject, Node, ReschedulePolicy, RescheduleEvent, TaskGroup, TaskGroupSummary, TaskState, Variable, StrMap } from './structs';
 
 export type Table = 'jobs' | 'job_summary' | 'job_version' | 'evals' | 'allocs' | 'deployment' | 'nodes' | 'variables';
 
@@ -602,9 +602,11 @@ export class SimState implements ClientSink {
     // for good, when their reschedule policy allows no more); a stopped or changed job retires them
     const failed = this.allocsOfJob(r).filter((a) => a.ClientStatus === 'failed' && a.DesiredStatus === 'run' && a.NextAllocation === '');
     const replacing = new Map<string, Allocation[]>();
+    const retired: Allocation[] = [];
     for (const a of failed) {
       if (job.Stop || specChanged) {
         this.putAlloc({ ...a, DesiredStatus: 'stop', DesiredDescription: desc, ModifyIndex: planIdx, AllocModifyIndex: planIdx, ModifyTime: int64(now) });
+        retired.push(a);
         continue;
       }
       if (a.FollowupEvalID === ev.ID) replacing.set(a.TaskGroup, [...(replacing.get(a.TaskGroup) ?? []), a]);
@@ -664,6 +666,14 @@ export class SimState implements ClientSink {
     // the evaluation completes
     const evalIdx = this.bump('EvaluationUpdated', 'evals');
     const done: Evaluation = { ...ev, Status: 'complete', ModifyIndex: evalIdx, ModifyTime: int64(nowNanos()), SnapshotIndex: ev.CreateIndex, QueuedAllocations: job.Stop ? {} : queued, DeploymentID: deployment?.ID ?? ev.DeploymentID };
+    // generic_sched.go: the reconciler's counts per group (structs.DesiredUpdates), kept on the evaluation
+    const inGroup = (list: Iterable<Allocation | undefined>, name: string) => [...list].filter((a) => a?.TaskGroup === name).length;
+    const desired: Record<string, JsonObject> = {};
+    for (const tg of job.TaskGroups) {
+      const counts = { Ignore: inGroup([...keep].map((id) => this.allocs.get(id)?.alloc), tg.Name), Place: inGroup(placed, tg.Name), Stop: inGroup([...stopping, ...retired], tg.Name) };
+      desired[tg.Name] = { Ignore: counts.Ignore, Place: counts.Place, Migrate: 0, Stop: counts.Stop, InPlaceUpdate: 0, DestructiveUpdate: 0, Canary: 0, Preemptions: 0, Disconnect: 0, Reconnect: 0, RescheduleNow: 0, RescheduleLater: 0 };
+    }
+    done.PlanAnnotations = { DesiredTGUpdates: desired, PreemptedAllocs: null };
     if (job.Stop) done.QueuedAllocations = Object.fromEntries(job.TaskGroups.map((tg) => [tg.Name, 0]));
     if (Object.keys(unplaced).length > 0) {
       const fta: NonNullable<Evaluation['FailedTGAllocs']> = {};

@@ -120,7 +120,8 @@ describe('which writes give which frames', () => {
         const frames = r.frames();
         expect(frames.slice(0, 2).map(summary)).toEqual([`${stop.Index} Job/JobDeregistered`, `${stop.Index} Evaluation/JobDeregistered`]);
         const stopped = frames[0]?.Events[0] as StreamEvent;
-        expect(Object.keys(stopped.Payload)).toEqual(['Job']);
+        // JobEvent.Deleted is written false too (Nomad's codec ignores its json omitempty)
+        expect(stopped.Payload).toEqual({ Job: expect.anything(), Deleted: false });
         expect((stopped.Payload.Job as { Stop: boolean }).Stop).toBe(true);
         const purged = frames.filter((f) => f.Index === purge.Index);
         expect(purged.map(summary)).toEqual([`${purge.Index} Job/JobDeregistered`, `${purge.Index} Evaluation/JobDeregistered`]);
@@ -196,7 +197,7 @@ describe('payloads', () => {
               throw new Error(`unexpected topic ${e.Topic}`);
           }
           // the payload wraps the object in a field named by the topic (structs.JobEvent, AllocationEvent, …)
-          expect(Object.keys(e.Payload)).toEqual([e.Topic]);
+          expect(Object.keys(e.Payload)).toEqual(e.Topic === 'Job' ? ['Job', 'Deleted'] : [e.Topic]);
         }
         expect([...seen].sort()).toEqual(['Allocation', 'Deployment', 'Evaluation', 'Job', 'Node']);
       } finally {
@@ -360,14 +361,31 @@ describe('heartbeats, ends, refusals', () => {
     expect(c.sim.state.events.subscriberCount).toBe(0);
   });
 
-  it('with ACLs on, a stream without the token is a 200 that closes with no line (Nomad writes 200 before the server checks)', () =>
+  it('with ACLs on, a stream without the token is a 200 with no line, left open (Nomad writes 200 before the server checks)', () =>
     withSim({ aclToken: 'secret-1' }, async (c) => {
       const refused: Array<Record<string, string>> = [{}, { 'X-Nomad-Token': 'not-it' }];
       for (const headers of refused) {
         const r = await open(c, '?topic=Job', headers);
-        await r.closed(2000);
-        expect([r.status, r.raw]).toEqual([200, '']);
+        await sleep(100);
+        expect([r.status, r.raw, r.ended]).toEqual([200, '', false]);
+        r.close();
       }
+      const held = await open(c, '?topic=Job');
+      await sleep(20);
+      await c.close();
+      await held.closed(2000);
+      expect(held.raw).toBe('');
+    }));
+
+  it('eventRefusedCloseMs: the refused stream closes that long after its headers, still with no line', () =>
+    withSim({ aclToken: 'secret-1', eventRefusedCloseMs: 50 }, async (c) => {
+      const r = await open(c, '?topic=Job');
+      await r.closed(2000);
+      expect([r.status, r.raw]).toEqual([200, '']);
+    }));
+
+  it('with ACLs on, the management token streams', () =>
+    withSim({ aclToken: 'secret-1' }, async (c) => {
       const ok = await open(c, '?topic=Job', { 'X-Nomad-Token': 'secret-1' });
       try {
         await ok.until('the first heartbeat', (x) => x.lines().length >= 1);
@@ -377,8 +395,8 @@ describe('heartbeats, ends, refusals', () => {
       }
     }));
 
-  it('another region: 200, closed, no line (the forward finds no path)', () =>
-    withSim({}, async (c) => {
+  it('another region: 200, no line (the forward finds no path)', () =>
+    withSim({ eventRefusedCloseMs: 50 }, async (c) => {
       const r = await open(c, '?region=elsewhere');
       await r.closed(2000);
       expect([r.status, r.raw]).toEqual([200, '']);

@@ -33,6 +33,8 @@ const ADDED_SINCE_1_2 = [
   'Metrics.NodesInPool', // AllocMetric (1.6)
   'Metrics.NodePool', // AllocMetric (1.6)
   'NetworkStatus.AddressIPv6', // AllocNetworkStatus (1.9)
+  'SigningKeyID', // Allocation: the key that signs its workload identities (1.5)
+  'PlanAnnotations', // Evaluation: the reconciler's counts kept on completed evaluations (1.11)
   'SharedResources.NUMA',
   'SharedResources.SecretsMB',
   'TaskResources{}.NUMA',
@@ -114,6 +116,7 @@ describe('shapes against seed 000 (Nomad 1.2 answers), modulo the documented 1.2
       ...diffShapes(shapeOf(seedAnswer('job-register-response.json')), shapeOf(registerAnswer)),
       ...diffShapes(shapeOf(seedAnswer('job-allocations-index15.json')), shapeOf((await c.get('/v1/job/shape-job/allocations')).json)),
       ...diffShapes(shapeOf(seedAnswer('job-summary.json')), shapeOf((await c.get('/v1/job/shape-job/summary')).json)),
+      ...diffShapes(shapeOf(seedAnswer('job-evaluations.json')), shapeOf((await c.get('/v1/job/shape-job/evaluations')).json)),
     ].map((d) => d.path);
     for (const p of [...ADDED_SINCE_1_2, ...REMOVED_SINCE_1_2]) {
       expect([p, all.some((x) => x === p || x.endsWith('.' + p) || x.endsWith(']' + p) || x.endsWith('[].' + p))]).toEqual([p, true]);
