@@ -86,8 +86,9 @@ export async function runCheck(config: Config, print: (line: string) => void): P
     print('check: FAILED');
     return false;
   }
-  // not fatal: without the stream the replica leaves every read to Nomad
-  const stream = await probeEventStream(nomad, Math.min(config.nomad_timeout_ms, 5000));
+  // not fatal: without the stream the replica leaves every read to Nomad. A subscription Nomad
+  // accepts sends its first line at once; one it refuses sends none (Nomad 1.11)
+  const stream = await probeEventStream(nomad, Math.min(config.nomad_timeout_ms, 3000));
   const replica = config.replica ? (stream.ok ? 'replica on' : 'replica on, but reads go to Nomad without it') : 'replica off';
   print(`event stream: ${stream.text} (${replica})`);
   try {
