@@ -45,6 +45,11 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
   let draining = false;
   const server = http.createServer((req, res) => {
     if (draining) res.setHeader('Connection', 'close');
+    // a request that began before the drain leaves its keep-alive connection idle when it ends:
+    // close it then, so that the drain ends with the last request rather than at shutdown_timeout_ms
+    res.once('finish', () => {
+      if (draining) setImmediate(() => server.closeIdleConnections());
+    });
     app(req, res);
   });
   server.keepAliveTimeout = 65_000;

@@ -431,7 +431,11 @@ export class Replica implements LocalReads {
     return new Promise<void>((resolve) => {
       const wake = () => {
         clearTimeout(timer);
-        for (const t of entry.tags) this.tagWaiters.get(t)?.delete(wake);
+        for (const t of entry.tags) {
+          const set = this.tagWaiters.get(t);
+          set?.delete(wake);
+          if (set?.size === 0) this.tagWaiters.delete(t);
+        }
         this.stateWaiters.delete(wake);
         resolve();
       };

@@ -477,3 +477,41 @@ describe('memory', () => {
     }
   });
 });
+
+describe('shutdown', () => {
+  it('a blocking query held by the replica is answered at once when the service stops (graceful shutdown well within its timeout)', async () => {
+    const { startService } = await import('../../../src');
+    const { SimNomad } = await import('@dtle-compat/sim');
+    const sim = new SimNomad();
+    const url = await sim.listen();
+    sim.seedDtleJobs(1, { withAllocs: false });
+    const service = await startService({
+      config: testConfig({ api_addr: '127.0.0.1:0', nomad_addr: url, replica: true, shutdown_timeout_ms: 20_000 }),
+      logger: collectingLogger(),
+    });
+    try {
+      const first = await fetch(`${service.url}/v1/jobs`);
+      const index = String(first.headers.get('x-udup-index'));
+      await first.text();
+      // wait until that read is the replica's (a second one costs no Nomad call)
+      await until('answered by the replica', async () => {
+        const n = sim.calls.length;
+        const r = await fetch(`${service.url}/v1/jobs`);
+        await r.text();
+        return sim.calls.slice(n).every((c) => c.path !== '/v1/jobs');
+      });
+      const held = fetch(`${service.url}/v1/jobs?index=${index}&wait=60s`);
+      await sleep(200);
+      const started = Date.now();
+      await service.shutdown();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const res = await held;
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-udup-index')).toBe(index);
+      expect(((await res.json()) as LegacyJobListStub[]).map((j) => j.ID)).toEqual(['sim-dtle-00001']);
+    } finally {
+      await service.shutdown();
+      await sim.close();
+    }
+  });
+});
