@@ -308,7 +308,8 @@ describe('without the stream', () => {
     ['404 (no event endpoint)', (res: http.ServerResponse) => res.writeHead(404, { 'Content-Type': 'text/plain' }).end('404 page not found')],
     ["Nomad 1.11.3's refusal (200, then nothing)", (res: http.ServerResponse) => (res.writeHead(200, { 'Content-Type': 'application/json' }), res.flushHeaders())],
   ])('stream refused %s: every read is a plain Nomad read', async (_name, answer) => {
-    const h = await startHarness({ consul: '' });
+    // the harness gives the simulator; its own app (not asked here) makes no call of its own
+    const h = await startHarness({ consul: '', replica: false });
     const proxy = await refusingProxy(h.sim.url, answer);
     const config = testConfig({ nomad_addr: proxy.url, replica: true });
     const nomad = new NomadClient(config);
