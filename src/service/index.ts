@@ -45,7 +45,10 @@ export interface Services {
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  const replica = deps.config.replica ? new Replica(deps) : null;
+  // with require_caller_token and no nomad_token every caller brings another token: the replica could answer none
+  const servesSomeone = !(deps.config.require_caller_token && deps.config.nomad_token === '');
+  if (deps.config.replica && !servesSomeone) deps.logger.info('replica off: with require_caller_token and no nomad_token no caller reads with the service\'s token');
+  const replica = deps.config.replica && servesSomeone ? new Replica(deps) : null;
   if (replica) deps.nomad.setLocalReads(replica);
   const pauseStore = new PauseStore(deps);
   const dtleState = new DtleStateStore(deps);

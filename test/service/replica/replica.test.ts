@@ -516,3 +516,20 @@ describe('shutdown', () => {
     }
   });
 });
+
+describe('when it could answer no one', () => {
+  it('require_caller_token without nomad_token: no replica (every caller brings a token of its own), reads go to Nomad', async () => {
+    const h = await startHarness({ consul: '', replica: true, require_caller_token: true, nomad_token: '' });
+    try {
+      expect(h.built.services.replica).toBeNull();
+      h.sim.seedDtleJobs(1);
+      await sleep(100);
+      expect(h.sim.calls.filter((c) => c.path === '/v1/event/stream')).toEqual([]);
+      h.sim.resetCalls();
+      expect(record(await request(h.built.app).get('/v1/jobs').set('X-Nomad-Token', 'caller-own-1234')).status).toBe(200);
+      expect(nomadCalls(h).filter((c) => c.startsWith('GET /v1/jobs'))).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
