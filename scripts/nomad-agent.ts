@@ -72,6 +72,8 @@ export interface NomadAgentOptions {
   acl?: boolean;
   /** `plugin "raw_exec" { config { enabled = true } }` */
   rawExec?: boolean;
+  /** more agent configuration (HCL), appended as it is */
+  extraHcl?: string;
   /** agent log level (default INFO; the log is in <dir>/agent.log) */
   logLevel?: string;
   /** the real dtle plugin: linked into the agent's plugin_dir, configured on loopback (see dtlePluginHcl) */
@@ -145,6 +147,7 @@ export function agentHcl(
     ...(opts.rawExec ? ['plugin "raw_exec" {\n  config {\n    enabled = true\n  }\n}'] : []),
     ...(opts.acl ? ['acl {\n  enabled = true\n}'] : []),
     ...(opts.dtle && dtle ? [dtlePluginHcl(ports.http, opts.dtle.consul, dtle)] : []),
+    ...(opts.extraHcl ? [opts.extraHcl] : []),
     '',
   ].join('\n');
 }

@@ -42,13 +42,18 @@ export function sendText(res: Response, status: number, text: string): void {
   res.end(text);
 }
 
-/** Builds the express app from its dependencies; no network is touched until a request arrives. */
+/**
+ * Builds the express app from its dependencies. No network is touched until a request arrives,
+ * but with `replica` on: then the replica's event stream is opened here (it closes with the Nomad
+ * client, or with services.replica.stop()).
+ */
 export function createApp(deps: AppDeps): BuiltApp {
   const { config, nomad, consul, logger } = deps;
   const metrics = deps.metrics ?? new Metrics();
   nomad.setObserver(metrics.observeUpstream);
   consul?.setObserver(metrics.observeConsul);
   const services = createServices({ config, nomad, consul, logger, metrics });
+  services.replica?.start();
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -84,7 +89,7 @@ export function createApp(deps: AppDeps): BuiltApp {
   app.get('/-/ready', async (_req, res) => {
     if (Date.now() - nomad.lastSuccess <= config.ready_max_age_ms) return sendText(res, 200, 'OK\n');
     try {
-      await nomad.get('/v1/status/leader', StringValue, { op: 'status.leader' });
+      await nomad.get('/v1/status/leader', StringValue, { op: 'status.leader', local: false });
       sendText(res, 200, 'OK\n');
     } catch (e) {
       sendText(res, 503, `not ready: ${e instanceof Error ? e.message : String(e)}\n`);

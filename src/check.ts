@@ -6,6 +6,7 @@ import { NomadClient } from './nomad/client';
 import { ConsulClient, consulBaseUrl } from './consul/client';
 import { NodeList, StringValue } from './nomad/types';
 import { createServices } from './service';
+import { probeEventStream } from './service/replica/stream';
 
 /** Can the service listen on api_addr? Tries it (and lets go at once); when it is taken, asks whether a dtle-compat holds it. */
 export async function checkListen(apiAddr: string): Promise<{ ok: boolean; text: string }> {
@@ -85,6 +86,11 @@ export async function runCheck(config: Config, print: (line: string) => void): P
     print('check: FAILED');
     return false;
   }
+  // not fatal: without the stream the replica leaves every read to Nomad. A subscription Nomad
+  // accepts sends its first line at once; one it refuses sends none (Nomad 1.11)
+  const stream = await probeEventStream(nomad, Math.min(config.nomad_timeout_ms, 3000));
+  const replica = config.replica ? (stream.ok ? 'replica on' : 'replica on, but reads go to Nomad without it') : 'replica off';
+  print(`event stream: ${stream.text} (${replica})`);
   try {
     const { data: nodes } = await nomad.get('/v1/nodes', NodeList);
     const dtle = nodes.filter((n) => config.dtle_drivers.some((d) => n.Drivers?.[d]?.Detected));
@@ -101,7 +107,7 @@ export async function runCheck(config: Config, print: (line: string) => void): P
     ok = false;
   }
   try {
-    const { jobReads } = createServices({ config, nomad, consul: null, logger: createLogger({ silent: true }), metrics: new Metrics() });
+    const { jobReads } = createServices({ config: { ...config, replica: false }, nomad, consul: null, logger: createLogger({ silent: true }), metrics: new Metrics() });
     const { jobs: list } = await jobReads.list({});
     print(`dtle jobs: ${list.length}`);
   } catch (e) {

@@ -45,6 +45,11 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
   let draining = false;
   const server = http.createServer((req, res) => {
     if (draining) res.setHeader('Connection', 'close');
+    // a request that began before the drain leaves its keep-alive connection idle when it ends:
+    // close it then, so that the drain ends with the last request rather than at shutdown_timeout_ms
+    res.once('finish', () => {
+      if (draining) setImmediate(() => server.closeIdleConnections());
+    });
     app(req, res);
   });
   server.keepAliveTimeout = 65_000;
@@ -65,7 +70,7 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
 
   // keep readiness fresh: poll the leader in the background
   const poll = setInterval(() => {
-    nomad.get('/v1/status/leader', StringValue, { op: 'status.leader' }).catch(() => undefined);
+    nomad.get('/v1/status/leader', StringValue, { op: 'status.leader', local: false }).catch(() => undefined);
   }, config.ready_poll_interval_ms);
   poll.unref();
 
@@ -80,6 +85,8 @@ export async function startService(opts: StartOptions = {}): Promise<RunningServ
     draining = true;
     clearInterval(poll);
     for (const stop of stopWatches) stop();
+    // blocking queries held by the replica answer now with what it has
+    services.replica?.stop();
     closing = new Promise<void>((resolve) => {
       const force = setTimeout(() => server.closeAllConnections(), config.shutdown_timeout_ms);
       force.unref();

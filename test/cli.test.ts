@@ -165,6 +165,7 @@ describe('dtle-compat --check', () => {
           `config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token not set, consul off)`,
           `listen: 127.0.0.1:${port} free`,
           'leader: 127.0.0.1:4647',
+          'event stream: ok (replica off)',
           'nodes: 2, with the dtle driver: 1',
           `  nomad0 ${dtleNode?.ID} ready dtle 4.23.04.3`,
           'dtle jobs: 3',
@@ -197,6 +198,25 @@ describe('dtle-compat --check', () => {
     }
   });
 
+  it('with the replica on: says whether its event stream can be had', async () => {
+    const sim = new SimNomad({ aclToken: 'right-token-7c1e' });
+    const url = await sim.listen();
+    try {
+      const port = await closedPort();
+      const good = await runCli(['--check'], { NOMAD_ADDR: url, NOMAD_TOKEN: 'right-token-7c1e', DTLE_COMPAT_REPLICA: 'true', DTLE_API_ADDR: `127.0.0.1:${port}` });
+      expect(good.stdout).toContain('\nleader: 127.0.0.1:4647\nevent stream: ok (replica on)\nnodes: ');
+      expect(good.code).toBe(0);
+      sim.calls.length = 0;
+      const refused = await runCli(['--check'], { NOMAD_ADDR: url, NOMAD_TOKEN: 'wrong-token-5d2a', DTLE_COMPAT_REPLICA: 'true', DTLE_API_ADDR: `127.0.0.1:${port}` });
+      expect(refused.stdout).toContain(
+        '\nevent stream: no line within 3000 ms: Nomad 1.11 answers so a token without read-job in the namespace or node:read, or an agent with its event broker off (replica on, but reads go to Nomad without it)\n',
+      );
+      expect(sim.calls.some((c) => c.path === '/v1/event/stream')).toBe(true);
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('a refused token: exits 1, says which calls failed and why, never prints the token', async () => {
     const sim = new SimNomad({ aclToken: 'right-token-7c1e' });
     const url = await sim.listen();
@@ -209,6 +229,8 @@ describe('dtle-compat --check', () => {
           `config: ok (api_addr 127.0.0.1:${port}, nomad_addr ${url}, token set, consul off)`,
           `listen: 127.0.0.1:${port} free`,
           'leader: 127.0.0.1:4647',
+          // Nomad 1.11.3 (and the simulator) answer a refused subscription 200, then nothing
+          'event stream: no line within 3000 ms: Nomad 1.11 answers so a token without read-job in the namespace or node:read, or an agent with its event broker off (replica off)',
           'nodes: FAILED: Nomad 403: Permission denied',
           'dtle jobs: FAILED: Nomad 403: Permission denied',
           'consul: off (no address): replication state (Gtid, binlog position, stage, progress, dtle\'s pause) is not read',

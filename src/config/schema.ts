@@ -113,6 +113,32 @@ export const configSchema = z
     fetch_concurrency: z.number().int().positive().max(256).describe('Most concurrent Nomad calls of one fan-out.'),
     pause_var_prefix: z.string().min(1).describe('Nomad Variables path under which paused job specs are kept.'),
     shutdown_timeout_ms: z.number().int().positive().describe('How long in-flight requests may run after SIGTERM.'),
+    replica: z
+      .boolean()
+      .describe(
+        "Answer reads made with the service's own token from a local replica of Nomad's answers, kept current by Nomad's event stream (docs/operations.md, \"The replica\"); other tokens are answered by Nomad.",
+      ),
+    replica_max_staleness_ms: z
+      .number()
+      .int()
+      .positive()
+      .describe('How long after its last word from Nomad (a line of the event stream, or the leader answering while the stream is open) the replica still answers; beyond it reads go to Nomad (and fail as Nomad does).'),
+    replica_read_wait_ms: z
+      .number()
+      .int()
+      .min(0)
+      .describe('How long a read after a write through this service waits for the event stream to pass the write before it asks Nomad.'),
+    replica_poll_ms: z
+      .number()
+      .int()
+      .positive()
+      .describe('How long answers Nomad publishes no events for (leader, peers, regions, members, agent, Variables) are reused.'),
+    replica_max_age_ms: z
+      .number()
+      .int()
+      .positive()
+      .describe('Longest an answer is kept without an event touching it (Nomad publishes none when it garbage-collects evaluations, allocations, deployments or nodes).'),
+    replica_max_bytes: z.number().int().positive().describe('Most bytes of Nomad answers the replica keeps (least recently used go first).'),
   })
   .strict();
 

@@ -1,8 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type http from 'node:http';
 import type https from 'node:https';
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type Method } from 'axios';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { headerOf, keepAliveAgent, transportFailure, upstreamAxiosDefaults, UNTRUSTED_CERT, type UpstreamObserver } from '../upstream/http';
 import { NomadError } from './errors';
 import { NOMAD_MAX_BLOCKING_MS, parseGoDuration } from './go';
@@ -53,6 +55,8 @@ export interface CallOptions {
   params?: Record<string, string | undefined>;
   /** a label for metrics, e.g. "job.read" */
   op?: string;
+  /** false: ask Nomad even where a local answerer is set (readiness, the answerer's own fetches) */
+  local?: boolean;
 }
 
 export interface NomadResponse<T> {
@@ -68,6 +72,47 @@ export interface NomadTextResponse {
 }
 
 export type { UpstreamObserver } from '../upstream/http';
+
+/**
+ * A local answerer of Nomad GETs beneath the client (the replica, src/service/replica): asked
+ * before every GET; null means "ask Nomad". It is told of every write the client made, so that a
+ * read after a write through this client never gets an answer from before it.
+ */
+export interface LocalReads {
+  /**
+   * The answer to GET `path` with these query parameters (region and namespace resolved, no
+   * index/wait/stale), for this scope and blocking options, or null to ask Nomad. A NomadError it
+   * throws is Nomad's own answer to that GET (it asked Nomad on the caller's behalf).
+   */
+  answer(path: string, params: Readonly<Record<string, string>>, scope: Scope, block: Blocking, op: string): Promise<NomadTextResponse | null>;
+  /** A write succeeded: Nomad applied it at `index` (null when Nomad named none). */
+  wrote(method: Method, path: string, scope: Scope, index: bigint | null): void;
+}
+
+/** An event stream (or any streamed GET) as opened: its status, and the body as a stream when 200. */
+export type NomadStreamOpen = { status: 200; body: Readable } | { status: number; text: string };
+
+/** The indexes a write's answer names in its body (Nomad's JobRegisterResponse, JobDeregisterResponse, …). */
+const WriteIndexes = z.looseObject({
+  Index: z.number().int().nonnegative().optional(),
+  JobModifyIndex: z.number().int().nonnegative().optional(),
+  EvalCreateIndex: z.number().int().nonnegative().optional(),
+});
+
+/** The raft index a write was applied at: X-Nomad-Index, else the largest index its body names; null when neither. */
+export function writeIndexOf(meta: QueryMeta, text: string): bigint | null {
+  if (meta.index !== null && /^\d{1,20}$/.test(meta.index)) return BigInt(meta.index);
+  let json: unknown;
+  try {
+    json = text === '' ? null : JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const body = WriteIndexes.safeParse(json);
+  if (!body.success) return null;
+  const found = [body.data.Index, body.data.JobModifyIndex, body.data.EvalCreateIndex].filter((n): n is number => n !== undefined && n > 0);
+  return found.length === 0 ? null : BigInt(Math.max(...found));
+}
 
 /** A path segment that URL parsing resolves away (".", "..", "%2e%2e", …), whatever its encoding. */
 const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
@@ -94,6 +139,7 @@ export class NomadClient {
   private readonly http: AxiosInstance;
   private readonly cfg: NomadClientConfig;
   private observer: UpstreamObserver | undefined;
+  private localReads: LocalReads | null = null;
   /** aborted by close(): a destroyed agent would otherwise open new sockets for queued calls */
   private readonly closed = new AbortController();
   /** time of the last successful answer from Nomad (ms since epoch), for readiness */
@@ -118,6 +164,16 @@ export class NomadClient {
 
   setObserver(observer: UpstreamObserver): void {
     this.observer = observer;
+  }
+
+  /** Sets (or, with null, removes) the local answerer consulted before every GET. */
+  setLocalReads(local: LocalReads | null): void {
+    this.localReads = local;
+  }
+
+  /** Aborted once close() is called: what lives as long as the client (the replica) ends with it. */
+  get closedSignal(): AbortSignal {
+    return this.closed.signal;
   }
 
   /** The token Nomad should see for a call: the caller's, else the configured one. */
@@ -211,6 +267,17 @@ export class NomadClient {
 
   private async callText(method: Method, path: string, body: unknown, opts: CallOptions = {}): Promise<NomadTextResponse> {
     const op = opts.op ?? `${method} ${path.split('/').slice(0, 3).join('/')}`;
+    const local = this.localReads;
+    if (local !== null && method === 'GET' && opts.local !== false) {
+      const answered = await local.answer(path, this.queryParams({ ...opts, block: {} }), opts.scope ?? {}, opts.block ?? {}, op);
+      if (answered !== null) return answered;
+    }
+    const res = await this.send(method, path, body, opts, op);
+    if (local !== null && method !== 'GET') local.wrote(method, path, opts.scope ?? {}, writeIndexOf(res.meta, res.text));
+    return res;
+  }
+
+  private async send(method: Method, path: string, body: unknown, opts: CallOptions, op: string): Promise<NomadTextResponse> {
     const token = this.tokenFor(opts.scope?.token);
     const started = process.hrtime.bigint();
     const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -283,6 +350,50 @@ export class NomadClient {
       case 'failed':
         return new NomadError('unreachable', 0, `call to Nomad at ${this.baseURL} failed: ${f.message}`, path);
     }
+  }
+
+  /**
+   * Opens a streamed GET (Nomad's event stream) on the client's agent, TLS and token: resolves once
+   * the status and headers are in, the body as a stream when 200, else its text (tokens scrubbed).
+   * `signal` ends it (as close() does); no answer within nomad_timeout_ms is a timeout. Unless
+   * `holdProcess`, the connection does not keep the process alive (a background stream).
+   */
+  async openStream(path: string, query: URLSearchParams, signal: AbortSignal, holdProcess = false): Promise<NomadStreamOpen> {
+    const token = this.tokenFor(undefined);
+    const resolved = this.resolve({});
+    for (const [k, v] of Object.entries(resolved)) if (!query.has(k)) query.set(k, v);
+    const headersIn = new AbortController();
+    const timer = setTimeout(() => headersIn.abort(), this.cfg.nomad_timeout_ms);
+    if (!holdProcess) timer.unref();
+    let res;
+    try {
+      res = await this.http.request<Readable>({
+        method: 'GET',
+        url: path,
+        params: query,
+        responseType: 'stream',
+        headers: token ? { 'X-Nomad-Token': token } : {},
+        signal: AbortSignal.any([signal, this.closed.signal, headersIn.signal]),
+      });
+    } catch (e) {
+      throw headersIn.signal.aborted && !signal.aborted ? this.timedOut(path) : this.transportError(e, path);
+    } finally {
+      clearTimeout(timer);
+    }
+    const socket: unknown = res.request?.socket;
+    if (socket instanceof Socket && !holdProcess) socket.unref();
+    if (res.status === 200) return { status: 200, body: res.data };
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of res.data) {
+        chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+        if (chunks.reduce((n, c) => n + c.length, 0) > 64 * 1024) break;
+      }
+    } catch {
+      // the text is only for the reason
+    }
+    res.data.destroy();
+    return { status: res.status, text: this.scrubTokens(Buffer.concat(chunks).toString('utf8').trim(), token) };
   }
 
   /** Ends every call in flight or queued for a socket, refuses new ones, closes the connections. */

@@ -117,3 +117,20 @@ export function multierrorText(errors: readonly string[]): string {
   if (errors.length === 1) return `1 error occurred:\n\t* ${errors[0]}\n\n`;
   return `${errors.length} errors occurred:\n\t${errors.map((e) => `* ${e}`).join('\n\t')}\n\n`;
 }
+
+/** Nomad's DefaultBlockingRPCQueryTime: a blocking query without ?wait waits 300 s. */
+export const NOMAD_DEFAULT_BLOCKING_MS = 300_000;
+/** Nomad's JitterFraction: a blocking query's wait gets up to wait/16 more. */
+export const NOMAD_JITTER_FRACTION = 16;
+
+/**
+ * How long Nomad holds a blocking query (QueryOptions.TimeToBlock, nomad/rpc.go blockingRPC): 0
+ * when it does not block (no ?index, or 0), else ?wait capped at 300 s (300 s when absent or not
+ * positive), plus a random stagger of up to a sixteenth of that.
+ */
+export function blockingTimeMs(index: string | undefined, wait: string | undefined, random: () => number = Math.random): number {
+  if (index === undefined || index === '' || /^0+$/.test(index)) return 0;
+  const asked = wait === undefined || wait === '' ? 0 : (parseGoDuration(wait) ?? 0);
+  const base = asked > NOMAD_MAX_BLOCKING_MS ? NOMAD_MAX_BLOCKING_MS : asked <= 0 ? NOMAD_DEFAULT_BLOCKING_MS : asked;
+  return base + Math.floor(random() * (base / NOMAD_JITTER_FRACTION));
+}

@@ -11,6 +11,7 @@ import { JobWrites } from './jobWrites';
 import { Overview } from './overview';
 import { PauseStore } from './pauseStore';
 import { RuntimeService } from './runtime';
+import { Replica } from './replica';
 
 export interface ServiceDeps {
   config: Config;
@@ -39,9 +40,16 @@ export interface Services {
   overview: Overview;
   /** dtle's replication state in Consul */
   dtleState: DtleStateStore;
+  /** the local answerer of the Nomad client's GETs (config `replica`), null when off; start() opens its stream */
+  replica: Replica | null;
 }
 
 export function createServices(deps: ServiceDeps): Services {
+  // with require_caller_token and no nomad_token every caller brings another token: the replica could answer none
+  const servesSomeone = !(deps.config.require_caller_token && deps.config.nomad_token === '');
+  if (deps.config.replica && !servesSomeone) deps.logger.info('replica off: with require_caller_token and no nomad_token no caller reads with the service\'s token');
+  const replica = deps.config.replica && servesSomeone ? new Replica(deps) : null;
+  if (replica) deps.nomad.setLocalReads(replica);
   const pauseStore = new PauseStore(deps);
   const dtleState = new DtleStateStore(deps);
   const jobReads = new JobReads({ ...deps, pauseStore, dtleState });
@@ -56,5 +64,6 @@ export function createServices(deps: ServiceDeps): Services {
     runtime,
     overview: new Overview({ nomad: deps.nomad, jobReads, runtime, dtleState }),
     dtleState,
+    replica,
   };
 }

@@ -14,7 +14,7 @@ import { createLogger } from '../../src/logging';
 import { NomadClient } from '../../src/nomad/client';
 import type { ConsulClient } from '../../src/consul/client';
 import type { JobInput } from '../../src/nomad/types';
-import { CANARY, collect, collectBodies, consulClientOf } from '../support/harness';
+import { CANARY, collect, collectBodies, consulClientOf, TEST_REPLICA } from '../support/harness';
 
 export { CANARY, record } from '../support/harness';
 
@@ -47,6 +47,7 @@ export function startCompat(addr: string, over: Partial<Config> = {}): Compat {
   const config = Object.freeze({
     ...loadConfig({ env: {} }),
     consul: '',
+    replica: TEST_REPLICA,
     nomad_addr: addr,
     api_addr: '127.0.0.1:8190',
     dtle_drivers: ['dtle', 'raw_exec'],

@@ -8,6 +8,7 @@ import winston from 'winston';
 import { startService, type RunningService } from '../../src';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging';
+import { TEST_REPLICA } from '../support/harness';
 import { SimNomad } from '@dtle-compat/sim';
 import { collect } from '../support/canary';
 import { canaryJob, freePort } from './helpers';
@@ -30,7 +31,7 @@ beforeAll(async () => {
   });
   service = await startService({
     config: Object.freeze({
-      ...loadConfig({ env: {} }), consul: '',
+      ...loadConfig({ env: {} }), consul: '', replica: TEST_REPLICA,
       api_addr: '127.0.0.1:0',
       nomad_addr: nomadUrl,
       nomad_timeout_ms: 2000,

@@ -5,6 +5,7 @@
 import { startService } from '../../src';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging';
+import { TEST_REPLICA } from '../support/harness';
 import { SimNomad } from '@dtle-compat/sim';
 
 it('after shutdown() resolves, Nomad receives no more calls', async () => {
@@ -14,7 +15,7 @@ it('after shutdown() resolves, Nomad receives no more calls', async () => {
   // every answer is slow: the job-spec watch's cold fetch of 200 jobs (16 at a time) takes seconds
   sim.faults.delayMs = 300;
   const service = await startService({
-    config: Object.freeze({ ...loadConfig({ env: {} }), consul: '', api_addr: '127.0.0.1:0', nomad_addr: url, shutdown_timeout_ms: 2000 }),
+    config: Object.freeze({ ...loadConfig({ env: {} }), consul: '', replica: TEST_REPLICA, api_addr: '127.0.0.1:0', nomad_addr: url, shutdown_timeout_ms: 2000 }),
     logger: createLogger({ silent: true }),
   });
   try {

@@ -83,9 +83,15 @@ export function collectedApp(config: Config, nomad: NomadClient, consul: ConsulC
   return collectBodies(createApp({ config, nomad, consul, logger: collectingLogger() }).app);
 }
 
+/**
+ * DTLE_COMPAT_TEST_REPLICA=1 runs every test app with the replica on (config `replica`), to see
+ * the whole suite through it; a test that sets `replica` itself keeps its own.
+ */
+export const TEST_REPLICA = process.env.DTLE_COMPAT_TEST_REPLICA === '1';
+
 /** The service's defaults for tests: no Consul unless one is named (the default address may hold anything). */
 export function testConfig(over: Partial<Config> = {}): Config {
-  return Object.freeze({ ...loadConfig({ env: {} }), consul: '', ...over });
+  return Object.freeze({ ...loadConfig({ env: {} }), consul: '', replica: TEST_REPLICA, ...over });
 }
 
 /** A simulated Nomad and Consul on loopback and the app wired to both, logs collected. */
