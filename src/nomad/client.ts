@@ -7,7 +7,7 @@ import axios, { type AxiosInstance, type Method } from 'axios';
 import { z } from 'zod';
 import { headerOf, keepAliveAgent, transportFailure, upstreamAxiosDefaults, UNTRUSTED_CERT, type UpstreamObserver } from '../upstream/http';
 import { NomadError } from './errors';
-import { NOMAD_MAX_BLOCKING_MS, parseGoDuration } from './go';
+import { NOMAD_JITTER_FRACTION, NOMAD_MAX_BLOCKING_MS, parseGoDuration } from './go';
 import { parseNomadJson } from './json';
 
 /** The settings the client needs (a subset of the service config). */
@@ -99,9 +99,15 @@ const WriteIndexes = z.looseObject({
   EvalCreateIndex: z.number().int().nonnegative().optional(),
 });
 
+/** The raft index an answer's X-Nomad-Index names, or null when it names none (or not a number). */
+export function metaIndex(meta: QueryMeta): bigint | null {
+  return meta.index !== null && /^\d{1,20}$/.test(meta.index) ? BigInt(meta.index) : null;
+}
+
 /** The raft index a write was applied at: X-Nomad-Index, else the largest index its body names; null when neither. */
 export function writeIndexOf(meta: QueryMeta, text: string): bigint | null {
-  if (meta.index !== null && /^\d{1,20}$/.test(meta.index)) return BigInt(meta.index);
+  const header = metaIndex(meta);
+  if (header !== null) return header;
   let json: unknown;
   try {
     json = text === '' ? null : JSON.parse(text);
@@ -203,7 +209,7 @@ export class NomadClient {
    */
   timeoutFor(wait: string | undefined): number {
     const w = Math.min(wait ? (parseGoDuration(wait) ?? 0) : 0, NOMAD_MAX_BLOCKING_MS);
-    return this.cfg.nomad_timeout_ms + Math.ceil(w * (1 + 1 / 16));
+    return this.cfg.nomad_timeout_ms + Math.ceil(w * (1 + 1 / NOMAD_JITTER_FRACTION));
   }
 
   queryParams(opts: CallOptions = {}): Record<string, string> {
@@ -384,10 +390,13 @@ export class NomadClient {
     if (socket instanceof Socket && !holdProcess) socket.unref();
     if (res.status === 200) return { status: 200, body: res.data };
     const chunks: Buffer[] = [];
+    let bytes = 0;
     try {
       for await (const chunk of res.data) {
-        chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-        if (chunks.reduce((n, c) => n + c.length, 0) > 64 * 1024) break;
+        const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+        chunks.push(b);
+        bytes += b.length;
+        if (bytes > 64 * 1024) break;
       }
     } catch {
       // the text is only for the reason

@@ -33,7 +33,7 @@ import type { Method } from 'axios';
 import type { Config } from '../../config';
 import type { Logger } from '../../logging';
 import type { Metrics } from '../../metrics';
-import type { Blocking, LocalReads, NomadClient, NomadTextResponse, QueryMeta, Scope } from '../../nomad/client';
+import { metaIndex, type Blocking, type LocalReads, type NomadClient, type NomadTextResponse, type QueryMeta, type Scope } from '../../nomad/client';
 import { NomadError } from '../../nomad/errors';
 import { StringValue } from '../../nomad/types';
 import { blockingTimeMs } from '../../nomad/go';
@@ -89,7 +89,7 @@ function lostNomad(e: unknown): boolean {
 }
 
 function indexOf(meta: QueryMeta): bigint {
-  return meta.index !== null && /^\d{1,20}$/.test(meta.index) ? BigInt(meta.index) : 0n;
+  return metaIndex(meta) ?? 0n;
 }
 
 export class Replica implements LocalReads {
